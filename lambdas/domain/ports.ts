@@ -1,0 +1,168 @@
+/**
+ * What the use cases need from the outside world. Adapters implement these; the domain never imports them.
+ */
+import type { Invitation, InvitationStatus } from './invitation.ts';
+
+export interface ListQuery {
+  /** Effective status: `expired` includes stored-pending invitations past `expiresAt`, `pending` excludes them. */
+  status?: InvitationStatus;
+  email?: string;
+  limit: number;
+  cursor?: string;
+}
+
+export interface ListPage {
+  items: Invitation[];
+  nextCursor?: string;
+}
+
+export type EventType =
+  | 'created'
+  | 'sent'
+  | 'delivery_failed'
+  | 'delivered'
+  | 'bounced'
+  | 'complained'
+  | 'reminded'
+  | 'resent'
+  | 'accepted'
+  | 'granted'
+  | 'expired'
+  | 'revoked';
+
+export interface Actor {
+  type: 'admin' | 'system' | 'invitee';
+  id?: string;
+  name?: string;
+}
+
+export interface InvitationEvent {
+  type: EventType;
+  at: string;
+  actor: Actor;
+  data?: Record<string, unknown>;
+}
+
+/** Invitations, their audit trail, idempotency records and webhook de-duplication, in one table. */
+export interface InvitationStore {
+  get(id: string): Promise<Invitation | undefined>;
+  /**
+   * Inserts a new invitation and claims its email's pending slot, with conditional single-item writes.
+   * Throws `AppError('invitation.already_pending', 409, ..., { invitationId })` when another invitation for
+   * the email is pending and not past `expiresAt` at `now`; a stale slot (its invitation final, expired
+   * or missing) is taken over.
+   */
+  create(invitation: Invitation, now: Date): Promise<void>;
+  /**
+   * Replaces the invitation if its stored `version` is still `expectedVersion`; returns false otherwise.
+   * `next.version` must be `expectedVersion + 1`. Releases the email's pending slot when `next` leaves pending.
+   */
+  replace(next: Invitation, expectedVersion: number): Promise<boolean>;
+  /** The invitation holding the email's pending slot, when it is stored as pending (it may be past `expiresAt`). */
+  findPendingByEmail(email: string): Promise<Invitation | undefined>;
+  /** Newest first, without a table scan. */
+  list(query: ListQuery, now: Date): Promise<ListPage>;
+  appendEvent(invitationId: string, event: InvitationEvent): Promise<void>;
+  /** Oldest first. */
+  listEvents(invitationId: string): Promise<InvitationEvent[]>;
+}
+
+export interface StoredResponse {
+  statusCode: number;
+  body: string;
+  headers: Record<string, string>;
+}
+
+export type IdempotencyBegin =
+  | { state: 'new' }
+  | { state: 'in_progress' }
+  | { state: 'mismatch' }
+  | { state: 'done'; response: StoredResponse };
+
+/** `Idempotency-Key` records: the same key and request within 24 h gets the first response. */
+export interface IdempotencyStore {
+  /** Claims the key for a request (identified by a hash of method, path and body) or reports what holds it. */
+  begin(key: string, requestHash: string, now: Date): Promise<IdempotencyBegin>;
+  complete(key: string, response: StoredResponse, now: Date): Promise<void>;
+  /** Frees the key after a failure that the caller may retry (5xx). */
+  release(key: string): Promise<void>;
+}
+
+/** Remembers processed webhook deliveries so duplicates are ignored. */
+export interface DeliveryLog {
+  /** True when `key` was recorded before. */
+  seen(key: string): Promise<boolean>;
+  remember(key: string, now: Date): Promise<void>;
+}
+
+export interface InvitationEmail {
+  to: string;
+  locale: string;
+  appName: string;
+  inviterName: string;
+  /** Expiry, already formatted for the locale. */
+  expiresAt: string;
+  link: string;
+  reminder?: boolean;
+}
+
+/**
+ * Sends the templated invitation email. Throws `UpstreamError` (503) when the mail service is unavailable
+ * or throttling (`ambiguous` when the email may have been accepted anyway), `AppError` 4xx when it refused
+ * the message for good.
+ */
+export interface Mailer {
+  sendInvitation(email: InvitationEmail): Promise<{ messageId: string }>;
+}
+
+export type OneTimeTokenStatus = 'active' | 'consumed' | 'revoked' | 'expired';
+
+export interface OneTimeToken {
+  id: string;
+  email: string;
+  token: string;
+  status: OneTimeTokenStatus;
+  /** Epoch milliseconds, as Logto returns it. */
+  expiresAt: number;
+}
+
+export interface IdentityUser {
+  id: string;
+  primaryEmail: string | null;
+}
+
+/**
+ * Logto's Management API, as the use cases need it. Retries 429 and 5xx itself; throws `UpstreamError`
+ * (`logto.unavailable`) once retries are spent, and `LogtoApiError` (an AppError carrying Logto's code)
+ * for refusals.
+ */
+export interface IdentityProvider {
+  createOneTimeToken(input: { email: string; expiresIn: number; jitOrganizationIds: string[] }): Promise<OneTimeToken>;
+  getOneTimeToken(id: string): Promise<OneTimeToken | undefined>;
+  /** Idempotent: a token already revoked, consumed, expired or gone is not an error. */
+  revokeOneTimeToken(id: string): Promise<void>;
+  findUserByEmail(email: string): Promise<IdentityUser | undefined>;
+  createUser(input: { primaryEmail: string; name?: string; customData?: Record<string, unknown> }): Promise<IdentityUser>;
+  /** Already-held roles are ignored by Logto. */
+  assignRoles(userId: string, roleIds: string[]): Promise<void>;
+  /** Idempotent: an existing member stays a member. */
+  addOrganizationMember(organizationId: string, userId: string): Promise<void>;
+  assignOrganizationRoles(organizationId: string, userId: string, organizationRoleIds: string[]): Promise<void>;
+  /** Merges into the user's customData. */
+  mergeCustomData(userId: string, customData: Record<string, unknown>): Promise<void>;
+}
+
+export type Job = { kind: 'deliver'; invitationId: string; sendCount: number } | { kind: 'grant'; invitationId: string };
+
+/** Work that must happen eventually: retried with backoff, never lost. */
+export interface JobQueue {
+  enqueue(job: Job, delaySeconds?: number): Promise<void>;
+}
+
+export interface Clock {
+  now(): Date;
+}
+
+export interface IdGenerator {
+  invitationId(): string;
+}

@@ -11,7 +11,8 @@ export const finalStatuses: ReadonlySet<InvitationStatus> = new Set(['accepted',
 export const invitationModes = ['magic-link', 'accept-link', 'provision'] as const;
 export type InvitationMode = (typeof invitationModes)[number];
 
-export const deliveryStatuses = ['queued', 'sent', 'delivered', 'bounced', 'complained', 'failed'] as const;
+/** `skipped`: created with `notify: false`, the link went to the caller instead of an email. */
+export const deliveryStatuses = ['queued', 'sent', 'delivered', 'bounced', 'complained', 'failed', 'skipped'] as const;
 export type DeliveryStatus = (typeof deliveryStatuses)[number];
 
 export interface Inviter {
@@ -27,8 +28,11 @@ export interface Delivery {
   lastSentAt?: string;
   /** The last error that left the delivery queued or failed (a code such as `ses.unavailable`). */
   lastError?: string;
-  /** Whether an email is wanted at all (`notify: false` on create means no). */
-  notify: boolean;
+  /**
+   * A send in flight: claimed before the mail service is called, cleared after. Found after `until`, it
+   * means the outcome is unknown (the worker died or the call timed out), and the send is not repeated.
+   */
+  attempt?: { sendCount: number; until: string };
 }
 
 /** Roles and memberships that Logto must grant once the invitee is registered. */
@@ -111,6 +115,6 @@ export interface InvitationView {
 
 export function toView(invitation: Invitation, now: Date): InvitationView {
   const { version: _version, tokenId: _tokenId, grants: _grants, delivery, ...rest } = invitation;
-  const { notify: _notify, ...deliveryView } = delivery;
+  const { attempt: _attempt, ...deliveryView } = delivery;
   return { ...rest, status: effectiveStatus(invitation, now), delivery: deliveryView };
 }

@@ -1,0 +1,68 @@
+/**
+ * The service's configuration, read from the environment once and validated: a bad deployment fails at
+ * cold start with a message naming the variable, not on some later request. No secret is ever in here.
+ */
+import { z } from 'zod';
+import { invitationModes } from '../domain/invitation.ts';
+import type { InvitationSettings } from '../domain/invitations.ts';
+
+const list = z
+  .string()
+  .default('')
+  .transform((value) => value.split(',').map((item) => item.trim()).filter(Boolean));
+
+export const envSchema = z
+  .object({
+    APP_NAME: z.string().min(1).default('Logto'),
+    TABLE_NAME: z.string().min(1),
+    LOGTO_ENDPOINT: z.url().transform((url) => url.replace(/\/+$/, '')),
+    /** Logto Cloud: https://{tenant}.logto.app/api; self-hosted OSS: always https://default.logto.app/api. */
+    LOGTO_API_INDICATOR: z.url().optional(),
+    ADMIN_AUDIENCE: z.string().min(1),
+    ADMIN_ISSUER: z.url().optional(),
+    LANDING_URL: z.url(),
+    REDIRECT_ALLOW_LIST: list,
+    ALLOWED_EMAIL_DOMAINS: list.transform((domains) => domains.map((domain) => domain.toLowerCase())),
+    DEFAULT_EXPIRES_IN: z.coerce.number().int().min(300).max(2_592_000).default(604_800),
+    DEFAULT_LOCALE: z.string().min(2).default('en'),
+    DEFAULT_MODE: z.enum(invitationModes).default('magic-link'),
+    SES_FROM: z.string().min(3),
+    SES_CONFIGURATION_SET: z.string().optional(),
+    SES_TEMPLATE_PREFIX: z.string().regex(/^[\w-]+$/).default('logto-invitations'),
+  })
+  .transform((env) => ({
+    ...env,
+    LOGTO_API_INDICATOR: env.LOGTO_API_INDICATOR ?? defaultApiIndicator(env.LOGTO_ENDPOINT),
+    ADMIN_ISSUER: env.ADMIN_ISSUER ?? `${env.LOGTO_ENDPOINT}/oidc`,
+  }));
+
+export type ServiceConfig = z.output<typeof envSchema>;
+
+export function defaultApiIndicator(endpoint: string): string {
+  const cloud = /^https:\/\/([a-z0-9]+)\.logto\.app$/.exec(endpoint);
+  return cloud ? `https://${cloud[1]}.logto.app/api` : 'https://default.logto.app/api';
+}
+
+/** Parses `env`; throws one error naming every bad or missing variable. */
+export function readConfig<T extends z.ZodType>(schema: T, env: Record<string, string | undefined>): z.output<T> {
+  const result = schema.safeParse(env);
+  if (!result.success) {
+    const problems = result.error.issues.map((issue) => `${issue.path.join('.') || '(env)'}: ${issue.message}`);
+    throw new Error(`Invalid configuration: ${problems.join('; ')}`);
+  }
+  return result.data;
+}
+
+export function invitationSettings(config: ServiceConfig, supportedLocales: readonly string[]): InvitationSettings {
+  return {
+    appName: config.APP_NAME,
+    landingUrl: config.LANDING_URL,
+    redirectAllowList: config.REDIRECT_ALLOW_LIST,
+    allowedEmailDomains: config.ALLOWED_EMAIL_DOMAINS,
+    defaultExpiresIn: config.DEFAULT_EXPIRES_IN,
+    defaultLocale: config.DEFAULT_LOCALE,
+    supportedLocales,
+    defaultMode: config.DEFAULT_MODE,
+    sendLeaseSeconds: 60,
+  };
+}

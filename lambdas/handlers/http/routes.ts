@@ -1,0 +1,136 @@
+/**
+ * The HTTP routes, once: the API handler dispatches on them, the local server matches requests against
+ * them, the OpenAPI document is generated from them, and the CDK stack creates them.
+ */
+import type { z } from 'zod';
+import {
+  createInvitationBody,
+  eventSchema,
+  healthSchema,
+  invitationListSchema,
+  invitationSchema,
+  listQuery,
+} from './schemas.ts';
+
+export const scopes = { read: 'invitations:read', write: 'invitations:write' } as const;
+
+export interface Route {
+  method: 'GET' | 'POST';
+  path: string;
+  /** Which Lambda serves it. */
+  fn: 'api' | 'webhook';
+  /** The scope an admin token needs; `none` routes say why they are open. */
+  auth: { scope: string } | { none: string };
+  summary: string;
+  body?: z.ZodType;
+  query?: z.ZodType;
+  response: { status: number; schema?: z.ZodType };
+}
+
+export const routes = [
+  {
+    method: 'POST',
+    path: '/v1/invitations',
+    fn: 'api',
+    auth: { scope: scopes.write },
+    summary: 'Create an invitation and email it',
+    body: createInvitationBody,
+    response: { status: 201, schema: invitationSchema },
+  },
+  {
+    method: 'GET',
+    path: '/v1/invitations',
+    fn: 'api',
+    auth: { scope: scopes.read },
+    summary: 'List invitations, newest first',
+    query: listQuery,
+    response: { status: 200, schema: invitationListSchema },
+  },
+  {
+    method: 'GET',
+    path: '/v1/invitations/{id}',
+    fn: 'api',
+    auth: { scope: scopes.read },
+    summary: 'Read one invitation',
+    response: { status: 200, schema: invitationSchema },
+  },
+  {
+    method: 'GET',
+    path: '/v1/invitations/{id}/events',
+    fn: 'api',
+    auth: { scope: scopes.read },
+    summary: 'The audit trail of an invitation, oldest first',
+    response: { status: 200, schema: eventSchema.array() },
+  },
+  {
+    method: 'POST',
+    path: '/v1/invitations/{id}/resend',
+    fn: 'api',
+    auth: { scope: scopes.write },
+    summary: 'Send a new link; the old one stops working',
+    response: { status: 200, schema: invitationSchema },
+  },
+  {
+    method: 'POST',
+    path: '/v1/invitations/{id}/revoke',
+    fn: 'api',
+    auth: { scope: scopes.write },
+    summary: 'Revoke an invitation; its link stops working at Logto at once',
+    response: { status: 200, schema: invitationSchema },
+  },
+  {
+    method: 'POST',
+    path: '/v1/webhooks/logto',
+    fn: 'webhook',
+    auth: { none: 'Logto cannot send a bearer token; every delivery is verified by its HMAC-SHA256 signature.' },
+    summary: 'Receives Logto webhooks (PostRegister, User.Created)',
+    response: { status: 200 },
+  },
+  {
+    method: 'GET',
+    path: '/v1/health',
+    fn: 'api',
+    auth: { none: 'Liveness probe; reveals nothing.' },
+    summary: 'Liveness',
+    response: { status: 200, schema: healthSchema },
+  },
+  {
+    method: 'GET',
+    path: '/v1/openapi.json',
+    fn: 'api',
+    auth: { none: 'The public API description.' },
+    summary: 'This document',
+    response: { status: 200 },
+  },
+] as const satisfies readonly Route[];
+
+export type RouteKey = `${(typeof routes)[number]['method']} ${(typeof routes)[number]['path']}`;
+
+export const routeKey = (route: Pick<Route, 'method' | 'path'>) => `${route.method} ${route.path}` as RouteKey;
+
+/** Matches a request to a route the way API Gateway does: literal segments, `{name}` parameters. */
+export function matchRoute(
+  method: string,
+  path: string,
+): { route: Route; pathParameters: Record<string, string> } | { allowed: string[] } | undefined {
+  const segments = path.split('/');
+  const allowed: string[] = [];
+  for (const route of routes as readonly Route[]) {
+    const pattern = route.path.split('/');
+    if (pattern.length !== segments.length) continue;
+    const pathParameters: Record<string, string> = {};
+    const matches = pattern.every((part, i) => {
+      const segment = segments[i]!;
+      if (part.startsWith('{')) {
+        if (!segment) return false;
+        pathParameters[part.slice(1, -1)] = decodeURIComponent(segment);
+        return true;
+      }
+      return part === segment;
+    });
+    if (!matches) continue;
+    if (route.method === method) return { route, pathParameters };
+    allowed.push(route.method);
+  }
+  return allowed.length > 0 ? { allowed } : undefined;
+}

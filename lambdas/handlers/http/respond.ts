@@ -11,9 +11,9 @@ export type HttpResult = APIGatewayProxyStructuredResultV2 & { statusCode: numbe
 
 /** The part of a logger the handlers use (Powertools' Logger satisfies it). */
 export interface Log {
-  info(message: string, ...extra: object[]): void;
-  warn(message: string, ...extra: object[]): void;
-  error(message: string, ...extra: object[]): void;
+  info(message: string, ...extra: Record<string, unknown>[]): void;
+  warn(message: string, ...extra: Record<string, unknown>[]): void;
+  error(message: string, ...extra: Record<string, unknown>[]): void;
 }
 
 export function json(statusCode: number, body: unknown, headers: Record<string, string> = {}): HttpResult {

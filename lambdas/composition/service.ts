@@ -1,0 +1,74 @@
+/**
+ * Wires the use cases to the handlers. Both compositions (AWS and the local stack) call this with their
+ * own adapters, so the handlers that run locally are exactly the ones deployed.
+ */
+import { randomBytes } from 'node:crypto';
+import { createInvitationLibrary, type InvitationSettings } from '../domain/invitations.ts';
+import type {
+  Clock,
+  DeliveryLog,
+  IdempotencyStore,
+  IdentityProvider,
+  InvitationStore,
+  JobQueue,
+  Mailer,
+} from '../domain/ports.ts';
+import { makeApiHandler, type TokenVerifier } from '../handlers/api.ts';
+import type { Log } from '../handlers/http/respond.ts';
+import { openApiDocument } from '../handlers/http/openapi.ts';
+import { makeJobsHandler } from '../handlers/jobs.ts';
+import { makeWebhookHandler } from '../handlers/webhook.ts';
+
+export interface ServicePorts {
+  store: InvitationStore & IdempotencyStore & DeliveryLog;
+  identity: IdentityProvider;
+  mailer: Mailer;
+  jobs: JobQueue;
+  verifier: TokenVerifier;
+  webhookSigningKey: () => Promise<string>;
+  settings: InvitationSettings;
+  log: Log;
+  clock?: Clock;
+}
+
+export const systemClock: Clock = { now: () => new Date() };
+
+/** `inv_` and 128 random bits, base64url: unguessable and safe in a URL path. */
+export function newInvitationId(): string {
+  return `inv_${randomBytes(16).toString('base64url')}`;
+}
+
+export function buildService(ports: ServicePorts) {
+  const clock = ports.clock ?? systemClock;
+  const invitations = createInvitationLibrary({
+    store: ports.store,
+    identity: ports.identity,
+    mailer: ports.mailer,
+    jobs: ports.jobs,
+    clock,
+    ids: { invitationId: newInvitationId },
+    settings: ports.settings,
+  });
+  const openapi = openApiDocument();
+  return {
+    invitations,
+    api: makeApiHandler({
+      invitations,
+      verifier: ports.verifier,
+      idempotency: ports.store,
+      clock,
+      log: ports.log,
+      openapi: () => openapi,
+    }),
+    webhook: makeWebhookHandler({
+      invitations,
+      deliveries: ports.store,
+      signingKey: ports.webhookSigningKey,
+      clock,
+      log: ports.log,
+    }),
+    jobs: makeJobsHandler({ invitations, log: ports.log }),
+  };
+}
+
+export type Service = ReturnType<typeof buildService>;

@@ -1,0 +1,126 @@
+/**
+ * The local job queue: what SQS and its dead-letter queue do in AWS. Jobs wait for their delay, run
+ * through the same jobs handler as SQS batches, are retried with exponential backoff when the handler
+ * reports them failed, and move to a dead-letter list after `maxReceives`. Kept in a JSON file so
+ * restarting the local stack loses no job.
+ */
+import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { randomUUID } from 'node:crypto';
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type { Job, JobQueue } from '../lambdas/domain/ports.ts';
+
+interface Message {
+  id: string;
+  job: Job;
+  dueAt: number;
+  receives: number;
+}
+
+export interface LocalJobQueueOptions {
+  /** Where queued jobs survive a restart; in memory only when absent. */
+  file?: string;
+  /** Multiplies every delay: 0 runs retries at once (tests), 1 is real time. */
+  delayScale?: number;
+  maxReceives?: number;
+  pollMs?: number;
+}
+
+export class LocalJobQueue implements JobQueue {
+  private messages: Message[] = [];
+  readonly dead: Message[] = [];
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<void> | undefined;
+  private handler: ((event: SQSEvent) => Promise<SQSBatchResponse>) | undefined;
+
+  constructor(private readonly options: LocalJobQueueOptions = {}) {
+    if (options.file) {
+      try {
+        const saved = JSON.parse(readFileSync(options.file, 'utf8')) as { messages: Message[]; dead: Message[] };
+        this.messages = saved.messages;
+        this.dead.push(...saved.dead);
+      } catch {
+        // No file yet: an empty queue.
+      }
+    }
+  }
+
+  private get scale() {
+    return this.options.delayScale ?? 1;
+  }
+
+  async enqueue(job: Job, delaySeconds = 0): Promise<void> {
+    this.messages.push({ id: randomUUID(), job, dueAt: Date.now() + delaySeconds * 1000 * this.scale, receives: 0 });
+    this.save();
+  }
+
+  /** Starts polling: the local equivalent of the SQS event source mapping. */
+  start(handler: (event: SQSEvent) => Promise<SQSBatchResponse>): void {
+    this.handler = handler;
+    this.timer = setInterval(() => void this.runDue(), this.options.pollMs ?? 1000);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+  }
+
+  get pending(): readonly Message[] {
+    return this.messages;
+  }
+
+  /** Runs every job that is due now (or, with `all`, every queued job regardless of its delay). */
+  async runDue(all = false): Promise<void> {
+    if (this.running) return this.running;
+    this.running = this.runOnce(all).finally(() => {
+      this.running = undefined;
+    });
+    return this.running;
+  }
+
+  private async runOnce(all: boolean): Promise<void> {
+    if (!this.handler) throw new Error('LocalJobQueue: start() it with a handler first');
+    const now = Date.now();
+    const due = this.messages.filter((message) => all || message.dueAt <= now);
+    if (due.length === 0) return;
+    this.messages = this.messages.filter((message) => !due.includes(message));
+    for (const message of due) message.receives += 1;
+    const { batchItemFailures } = await this.handler({
+      Records: due.map((message) => ({
+        messageId: message.id,
+        receiptHandle: message.id,
+        body: JSON.stringify(message.job),
+        attributes: {
+          ApproximateReceiveCount: String(message.receives),
+          SentTimestamp: String(now),
+          SenderId: 'local',
+          ApproximateFirstReceiveTimestamp: String(now),
+        },
+        messageAttributes: {},
+        md5OfBody: '',
+        eventSource: 'aws:sqs',
+        eventSourceARN: 'arn:aws:sqs:local:000000000000:jobs',
+        awsRegion: 'local',
+      })),
+    });
+    const failed = new Set(batchItemFailures.map((failure) => failure.itemIdentifier));
+    for (const message of due.filter((m) => failed.has(m.id))) {
+      if (message.receives >= (this.options.maxReceives ?? 8)) {
+        this.dead.push(message);
+        continue;
+      }
+      const backoffSeconds = Math.min(300, 5 * 2 ** (message.receives - 1));
+      message.dueAt = Date.now() + backoffSeconds * 1000 * this.scale;
+      this.messages.push(message);
+    }
+    this.save();
+  }
+
+  private save(): void {
+    if (!this.options.file) return;
+    mkdirSync(dirname(this.options.file), { recursive: true });
+    const temporary = `${this.options.file}.tmp`;
+    writeFileSync(temporary, JSON.stringify({ messages: this.messages, dead: this.dead }));
+    renameSync(temporary, this.options.file);
+  }
+}

@@ -1,0 +1,245 @@
+/**
+ * The whole service on one machine: dynalite as DynamoDB, aws-ses-v2-local as SES, the Logto stand-in
+ * (or a real Logto), the local job queue, and the API served through the local API Gateway adapter.
+ * `npm start` runs it with fixed ports and data under `.local/`; tests run it on random ports in memory.
+ */
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SESv2Client } from '@aws-sdk/client-sesv2';
+import { Logger } from '@aws-lambda-powertools/logger';
+import { mkdirSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { createAccessTokenVerifier } from '../lambdas/adapters/access-token-verifier.ts';
+import { DynamoInvitationStore } from '../lambdas/adapters/dynamo-store.ts';
+import { ensureTable } from '../lambdas/adapters/dynamo-table.ts';
+import { LogtoManagementClient } from '../lambdas/adapters/logto-management-client.ts';
+import { ensureLogtoWebhook, webhookEvents } from '../lambdas/adapters/logto-webhooks.ts';
+import { StaticSecrets } from '../lambdas/adapters/secrets.ts';
+import { SesMailer } from '../lambdas/adapters/ses-mailer.ts';
+import { invitationSettings, readConfig, envSchema, type ServiceConfig } from '../lambdas/composition/config.ts';
+import { buildService, type Service } from '../lambdas/composition/service.ts';
+import { ensureInvitationTemplates, supportedLocales } from '../templates/index.ts';
+import { dispatch } from './api-gateway.ts';
+import { serveDemo } from './demo-app.ts';
+import { LocalJobQueue } from './job-queue.ts';
+import { seed, startLogtoStandIn, type StandIn } from './logto-stand-in/index.ts';
+
+const require = createRequire(import.meta.url);
+
+export interface LocalStackOptions {
+  host?: string;
+  /** 0 picks a free port. */
+  ports?: { api?: number; logto?: number; ses?: number; dynamo?: number };
+  /** Where data survives restarts; in memory when absent. */
+  dataDir?: string;
+  /** A real Logto instead of the stand-in (`LOGTO_ENDPOINT` and friends). */
+  realLogto?: { endpoint: string; appId: string; appSecret: string; apiIndicator?: string; adminAudience?: string; demoAppId?: string };
+  /** Overrides of the service's environment (e.g. `ALLOWED_EMAIL_DOMAINS`). */
+  env?: Record<string, string>;
+  /** Scales the job queue's delays: 0 retries at once. */
+  jobDelayScale?: number;
+  /** Point SES at this endpoint instead of the local SES (tests use a closed port to make it fail). */
+  sesEndpointOverride?: string;
+  logLevel?: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR' | 'SILENT';
+}
+
+export interface LocalStack {
+  apiUrl: string;
+  logtoUrl: string;
+  sesUrl: string;
+  dynamoUrl: string;
+  adminAudience: string;
+  config: ServiceConfig;
+  service: Service;
+  jobs: LocalJobQueue;
+  standIn?: StandIn;
+  store: DynamoInvitationStore;
+  webhook: { id: string; created: boolean };
+  close(): Promise<void>;
+}
+
+const localCredentials = { accessKeyId: 'local', secretAccessKey: 'local' };
+export const localAdminAudience = seed.adminClient.resource;
+
+function listen(server: Server, port: number, host: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve(`http://${host}:${(server.address() as AddressInfo).port}`);
+    });
+  });
+}
+
+const closeServer = (server: Server) =>
+  new Promise<void>((resolve) => {
+    server.closeAllConnections?.();
+    server.close(() => resolve());
+  });
+
+export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
+  const host = options.host ?? '127.0.0.1';
+  const ports = { api: 0, logto: 0, ses: 0, dynamo: 0, ...options.ports };
+  const closers: (() => Promise<void>)[] = [];
+  const close = async () => {
+    for (const closer of closers.reverse()) await closer().catch(() => undefined);
+  };
+
+  try {
+    if (options.dataDir) mkdirSync(options.dataDir, { recursive: true });
+
+    // The API's port first: the stand-in's demo app and the webhook need its URL.
+    const apiServer = createServer();
+    const apiUrl = await listen(apiServer, ports.api, host);
+    closers.push(() => closeServer(apiServer));
+
+    const dynalite = require('dynalite') as (o: object) => Server;
+    const dynamoServer = dynalite({
+      createTableMs: 0,
+      deleteTableMs: 0,
+      updateTableMs: 0,
+      ...(options.dataDir && { path: join(options.dataDir, 'dynamo') }),
+    });
+    const dynamoUrl = await listen(dynamoServer, ports.dynamo, host);
+    closers.push(() => closeServer(dynamoServer));
+
+    const sesModule = require('aws-ses-v2-local') as { default?: (c: object) => Promise<Server> };
+    const sesServer = await (sesModule.default ?? (sesModule as unknown as (c: object) => Promise<Server>))({ host, port: ports.ses });
+    const sesUrl = `http://${host}:${(sesServer.address() as AddressInfo).port}`;
+    closers.push(() => closeServer(sesServer));
+
+    let standIn: StandIn | undefined;
+    let logto: { endpoint: string; appId: string; appSecret: string; apiIndicator: string; adminAudience: string; demoAppId: string };
+    if (options.realLogto) {
+      logto = {
+        apiIndicator: 'https://default.logto.app/api',
+        adminAudience: localAdminAudience,
+        demoAppId: seed.demoApp.id,
+        ...options.realLogto,
+      };
+    } else {
+      standIn = await startLogtoStandIn({
+        port: ports.logto,
+        host,
+        apiBaseUrl: apiUrl,
+        ...(options.dataDir && { dataFile: join(options.dataDir, 'logto.json') }),
+      });
+      closers.push(() => standIn!.close());
+      logto = {
+        endpoint: standIn.url,
+        appId: seed.m2mApp.id,
+        appSecret: seed.m2mApp.secret,
+        apiIndicator: seed.managementApiResource,
+        adminAudience: localAdminAudience,
+        demoAppId: seed.demoApp.id,
+      };
+    }
+
+    const config = readConfig(envSchema, {
+      APP_NAME: 'Acme Workspace',
+      TABLE_NAME: 'invitations',
+      LOGTO_ENDPOINT: logto.endpoint,
+      LOGTO_API_INDICATOR: logto.apiIndicator,
+      ADMIN_AUDIENCE: logto.adminAudience,
+      LANDING_URL: `${apiUrl}/demo/landing`,
+      REDIRECT_ALLOW_LIST: `${apiUrl}/`,
+      SES_FROM: 'invitations@acme.local',
+      ...options.env,
+    });
+
+    const dynamo = new DynamoDBClient({ endpoint: dynamoUrl, region: 'us-east-1', credentials: localCredentials });
+    const ses = new SESv2Client({
+      endpoint: options.sesEndpointOverride ?? sesUrl,
+      region: 'us-east-1',
+      credentials: localCredentials,
+      maxAttempts: 1,
+    });
+    closers.push(async () => {
+      dynamo.destroy();
+      ses.destroy();
+    });
+    await ensureTable(dynamo, config.TABLE_NAME);
+    await ensureInvitationTemplates(
+      new SESv2Client({ endpoint: sesUrl, region: 'us-east-1', credentials: localCredentials }),
+      config.SES_TEMPLATE_PREFIX,
+    );
+
+    const log = new Logger({ serviceName: 'logto-invitations', logLevel: options.logLevel ?? 'WARN' });
+    const secrets = new StaticSecrets({ m2m: { appId: logto.appId, appSecret: logto.appSecret } });
+    const identity = new LogtoManagementClient({
+      endpoint: config.LOGTO_ENDPOINT,
+      apiIndicator: config.LOGTO_API_INDICATOR,
+      credentials: () => secrets.m2mCredentials(),
+    });
+
+    const webhook = await ensureLogtoWebhook(identity, {
+      name: 'logto-invitations (local)',
+      url: `${apiUrl}/v1/webhooks/logto`,
+      events: webhookEvents,
+    });
+    secrets.setWebhookSigningKey(webhook.signingKey);
+
+    const store = new DynamoInvitationStore({ client: dynamo, tableName: config.TABLE_NAME });
+    const jobs = new LocalJobQueue({
+      ...(options.dataDir && { file: join(options.dataDir, 'jobs.json') }),
+      delayScale: options.jobDelayScale ?? 1,
+    });
+    const service = buildService({
+      store,
+      identity,
+      mailer: new SesMailer({
+        client: ses,
+        from: config.SES_FROM,
+        ...(config.SES_CONFIGURATION_SET && { configurationSet: config.SES_CONFIGURATION_SET }),
+        templateNamePrefix: config.SES_TEMPLATE_PREFIX,
+        defaultLocale: config.DEFAULT_LOCALE,
+      }),
+      jobs,
+      verifier: createAccessTokenVerifier({ issuer: config.ADMIN_ISSUER, audience: config.ADMIN_AUDIENCE }),
+      webhookSigningKey: () => secrets.webhookSigningKey(),
+      settings: invitationSettings(config, supportedLocales),
+      log,
+    });
+    jobs.start(service.jobs);
+    closers.push(async () => jobs.stop());
+
+    const demo = {
+      logtoEndpoint: config.LOGTO_ENDPOINT,
+      clientId: logto.demoAppId,
+      redirectUri: `${apiUrl}/demo/callback`,
+      appName: config.APP_NAME,
+    };
+    apiServer.on('request', (req, res) => {
+      void (async () => {
+        if (await dispatch(req, res, { api: service.api, webhook: service.webhook })) return;
+        if (serveDemo(demo, req, res)) return;
+        res.writeHead(404, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ code: 'route.not_found', message: 'No such route.' }));
+      })().catch((error: unknown) => {
+        log.error('local server error', { error: String(error) });
+        if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ code: 'internal.error', message: 'Something went wrong on our side.' }));
+      });
+    });
+
+    return {
+      apiUrl,
+      logtoUrl: config.LOGTO_ENDPOINT,
+      sesUrl,
+      dynamoUrl,
+      adminAudience: config.ADMIN_AUDIENCE,
+      config,
+      service,
+      jobs,
+      ...(standIn && { standIn }),
+      store,
+      webhook: { id: webhook.id, created: webhook.created },
+      close,
+    };
+  } catch (error) {
+    await close();
+    throw error;
+  }
+}

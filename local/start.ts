@@ -1,0 +1,92 @@
+/**
+ * `npm start`: the whole service on this machine, no AWS account, no configuration.
+ * Set LOGTO_ENDPOINT, LOGTO_M2M_APP_ID and LOGTO_M2M_APP_SECRET to use a real Logto instead of the stand-in.
+ */
+import { z } from 'zod';
+import { readConfig } from '../lambdas/composition/config.ts';
+import { seed } from './logto-stand-in/index.ts';
+import { startLocalStack } from './stack.ts';
+
+const env = readConfig(
+  z.object({
+    LOGTO_ENDPOINT: z.url().optional(),
+    LOGTO_M2M_APP_ID: z.string().optional(),
+    LOGTO_M2M_APP_SECRET: z.string().optional(),
+    LOGTO_API_INDICATOR: z.url().default('https://default.logto.app/api'),
+    /** The API resource (audience) admin tokens must be issued for, at the real Logto. */
+    ADMIN_AUDIENCE: z.string().default(seed.adminClient.resource),
+    /** A Traditional/SPA app at the real Logto whose redirect URIs include http://127.0.0.1:4000/demo/callback. */
+    LOGTO_DEMO_APP_ID: z.string().optional(),
+    LOCAL_DATA_DIR: z.string().default('.local'),
+    LOG_LEVEL: z.enum(['DEBUG', 'INFO', 'WARN', 'ERROR']).default('WARN'),
+  }),
+  process.env,
+);
+
+if (env.LOGTO_ENDPOINT && (!env.LOGTO_M2M_APP_ID || !env.LOGTO_M2M_APP_SECRET)) {
+  console.error('LOGTO_ENDPOINT is set: set LOGTO_M2M_APP_ID and LOGTO_M2M_APP_SECRET too (an M2M app with Management API access).');
+  process.exit(1);
+}
+
+const stack = await startLocalStack({
+  ports: { api: 4000, logto: 4001, dynamo: 4002, ses: 4005 },
+  dataDir: env.LOCAL_DATA_DIR,
+  logLevel: env.LOG_LEVEL,
+  ...(env.LOGTO_ENDPOINT && {
+    realLogto: {
+      endpoint: env.LOGTO_ENDPOINT.replace(/\/+$/, ''),
+      appId: env.LOGTO_M2M_APP_ID!,
+      appSecret: env.LOGTO_M2M_APP_SECRET!,
+      apiIndicator: env.LOGTO_API_INDICATOR,
+      adminAudience: env.ADMIN_AUDIENCE,
+      ...(env.LOGTO_DEMO_APP_ID && { demoAppId: env.LOGTO_DEMO_APP_ID }),
+    },
+  }),
+});
+
+const api = stack.apiUrl;
+const logto = stack.logtoUrl;
+const tokenStep = stack.standIn
+  ? `TOKEN=$(curl -s -u ${seed.adminClient.id}:${seed.adminClient.secret} ${logto}/oidc/token \\
+  -d grant_type=client_credentials -d resource=${stack.adminAudience} \\
+  --data-urlencode 'scope=invitations:read invitations:write' | node -pe 'JSON.parse(require("fs").readFileSync(0)).access_token')`
+  : `TOKEN=...   # an access token from ${logto}/oidc/token for resource ${stack.adminAudience} with invitations:read invitations:write`;
+
+console.log(`
+logto-invitations is running locally.
+
+  API            ${api}            (OpenAPI: ${api}/v1/openapi.json)
+  Logto          ${logto}${stack.standIn ? '            (local stand-in; issuer ' + logto + '/oidc)' : '  (real Logto)'}
+  SES inbox      ${stack.sesUrl}            (mails as JSON: ${stack.sesUrl}/store)
+  DynamoDB       ${stack.dynamoUrl}            (dynalite, data in ${env.LOCAL_DATA_DIR}/)
+  Demo landing   ${api}/demo/landing
+  Webhook        ${api}/v1/webhooks/logto (hook ${stack.webhook.id}, ${stack.webhook.created ? 'registered now' : 'already registered'})
+
+Walkthrough (paste into a shell):
+
+  # 1. an admin access token from Logto
+  ${tokenStep}
+
+  # 2. invite someone
+  ID=$(curl -s ${api}/v1/invitations -H "authorization: Bearer $TOKEN" -H 'content-type: application/json' \\
+    -d '{"email":"ada@example.com","roleIds":["role-member"],"organizationIds":["org-acme"],"organizationRoleIds":["orgrole-admin"],"metadata":{"team":"research"},"inviter":{"name":"Grace"}}' \\
+    | node -pe 'const r=JSON.parse(require("fs").readFileSync(0)); r.id ?? JSON.stringify(r)'); echo $ID
+
+  # 3. the email in the local inbox (or open ${stack.sesUrl} in a browser)
+  LINK=$(curl -s ${stack.sesUrl}/store | node -pe 'JSON.parse(require("fs").readFileSync(0)).emails.filter(e=>e.destination.to.includes("ada@example.com")).at(-1).body.text.match(/https?:\\/\\/\\S+registrationInvitation\\S+/)[0]'); echo $LINK
+
+  # 4. accept: open $LINK in a browser and click "Accept invitation", or let curl click it
+  curl -s -o /dev/null -w '%{url_effective}\\n' -L "$(echo "$LINK" | sed 's#/demo/landing#/demo/accept#')"
+
+  # 5. the invitation is accepted, and the user exists at Logto with the role
+  curl -s ${api}/v1/invitations/$ID -H "authorization: Bearer $TOKEN"
+
+Ctrl-C stops everything; data stays in ${env.LOCAL_DATA_DIR}/ (delete it to start over).
+`);
+
+const shutdown = async () => {
+  await stack.close();
+  process.exit(0);
+};
+process.once('SIGINT', () => void shutdown());
+process.once('SIGTERM', () => void shutdown());

@@ -1,0 +1,644 @@
+import { createServer, type IncomingHttpHeaders, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+
+import { LogtoApiError, LogtoManagementClient, isLogtoError } from '../../lambdas/adapters/logto-management-client.ts';
+import { UpstreamError } from '../../lambdas/domain/errors.ts';
+
+interface Recorded {
+  method: string;
+  url: string;
+  path: string;
+  headers: IncomingHttpHeaders;
+  body: string;
+}
+
+type ApiHandler = (request: Recorded, response: ServerResponse) => void | Promise<void>;
+
+const json = (response: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) => {
+  response.writeHead(status, { 'content-type': 'application/json', ...headers });
+  response.end(JSON.stringify(body));
+};
+
+const credentials = { appId: 'm2m-app', appSecret: 's3cr3t-value' };
+const apiIndicator = 'https://default.logto.app/api';
+
+/** A stand-in for Logto on a real port: `/oidc/token` issues `tok-1`, `tok-2`, ...; `/api/*` goes to `api`. */
+const startFakeLogto = async (options: {
+  api: ApiHandler;
+  token?: (request: Recorded, response: ServerResponse, count: number) => void | Promise<void>;
+}) => {
+  const requests: Recorded[] = [];
+  const tokenRequests: Recorded[] = [];
+  const server = createServer((incoming, response) => {
+    const chunks: Buffer[] = [];
+    incoming.on('data', (chunk: Buffer) => chunks.push(chunk));
+    incoming.on('end', () => {
+      const url = incoming.url ?? '/';
+      const recorded: Recorded = {
+        method: incoming.method ?? 'GET',
+        url,
+        path: url.split('?')[0] ?? url,
+        headers: incoming.headers,
+        body: Buffer.concat(chunks).toString('utf8'),
+      };
+      if (recorded.path === '/oidc/token') {
+        tokenRequests.push(recorded);
+        const count = tokenRequests.length;
+        void (options.token ?? ((_, res, n) => json(res, 200, { access_token: `tok-${n}`, expires_in: 3600, token_type: 'Bearer', scope: 'all' })))(
+          recorded,
+          response,
+          count,
+        );
+        return;
+      }
+      requests.push(recorded);
+      void options.api(recorded, response);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  const close = async () => {
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  };
+  servers.push(close);
+  return { url: `http://127.0.0.1:${port}`, requests, tokenRequests, close };
+};
+
+const servers: Array<() => Promise<void>> = [];
+afterEach(async () => {
+  await Promise.all(servers.splice(0).map(async (close) => close()));
+});
+
+const makeClient = (endpoint: string, extra: Partial<ConstructorParameters<typeof LogtoManagementClient>[0]> = {}) => {
+  const sleeps: number[] = [];
+  const client = new LogtoManagementClient({
+    endpoint,
+    apiIndicator,
+    credentials: async () => credentials,
+    sleep: async (ms) => {
+      sleeps.push(ms);
+    },
+    ...extra,
+  });
+  return { client, sleeps };
+};
+
+const activeToken = (id: string, status = 'active') => ({
+  tenantId: 'default',
+  id,
+  email: 'invitee@example.com',
+  token: 'secret-token-value',
+  context: { jitOrganizationIds: [] },
+  status,
+  createdAt: 1_795_635_489_063,
+  expiresAt: 1_795_636_089_063,
+});
+
+const user = (id: string, primaryEmail: string) => ({ id, primaryEmail, username: null, customData: {}, profile: {} });
+
+const tokenHeader = (request: Recorded) => request.headers.authorization;
+
+describe('LogtoManagementClient: the Management API token', () => {
+  it('requests a client-credentials token with Basic auth and reuses it for later calls', async () => {
+    // Prepare
+    const logto = await startFakeLogto({ api: (_, res) => json(res, 200, []) });
+    const { client } = makeClient(logto.url);
+
+    // Act
+    await client.findUserByEmail('one@example.com');
+    await client.findUserByEmail('two@example.com');
+
+    // Assess
+    expect(logto.tokenRequests).toHaveLength(1);
+    const tokenRequest = logto.tokenRequests[0]!;
+    expect(tokenRequest.method).toBe('POST');
+    expect(tokenRequest.headers.authorization).toBe(`Basic ${Buffer.from('m2m-app:s3cr3t-value').toString('base64')}`);
+    expect(Object.fromEntries(new URLSearchParams(tokenRequest.body))).toEqual({
+      grant_type: 'client_credentials',
+      resource: apiIndicator,
+      scope: 'all',
+    });
+    expect(logto.requests.map(tokenHeader)).toEqual(['Bearer tok-1', 'Bearer tok-1']);
+  });
+
+  it('refreshes the token about 60 s before it expires', async () => {
+    // Prepare
+    let now = 1_000_000;
+    const logto = await startFakeLogto({ api: (_, res) => json(res, 200, []) });
+    const { client } = makeClient(logto.url, { now: () => now });
+    await client.findUserByEmail('a@example.com');
+
+    // Act
+    now += (3600 - 61) * 1000;
+    await client.findUserByEmail('a@example.com');
+    now += 2000;
+    await client.findUserByEmail('a@example.com');
+
+    // Assess
+    expect(logto.tokenRequests).toHaveLength(2);
+    expect(logto.requests.map(tokenHeader)).toEqual(['Bearer tok-1', 'Bearer tok-1', 'Bearer tok-2']);
+  });
+
+  it('shares one token request among concurrent calls', async () => {
+    // Prepare
+    const logto = await startFakeLogto({
+      api: (_, res) => json(res, 200, []),
+      token: async (_, res, n) => {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        json(res, 200, { access_token: `tok-${n}`, expires_in: 3600 });
+      },
+    });
+    const { client } = makeClient(logto.url);
+
+    // Act
+    await Promise.all(Array.from({ length: 5 }, async (_, i) => client.findUserByEmail(`u${i}@example.com`)));
+
+    // Assess
+    expect(logto.tokenRequests).toHaveLength(1);
+    expect(new Set(logto.requests.map(tokenHeader))).toEqual(new Set(['Bearer tok-1']));
+  });
+
+  it('drops the token after a 401 from the API and retries once with a new one', async () => {
+    // Prepare
+    const logto = await startFakeLogto({
+      api: (req, res) =>
+        tokenHeader(req) === 'Bearer tok-1'
+          ? json(res, 401, { code: 'auth.unauthorized', message: 'Unauthorized' })
+          : json(res, 200, [user('u1', 'a@example.com')]),
+    });
+    const { client } = makeClient(logto.url);
+
+    // Act
+    const found = await client.findUserByEmail('a@example.com');
+
+    // Assess
+    expect(found).toEqual({ id: 'u1', primaryEmail: 'a@example.com' });
+    expect(logto.tokenRequests).toHaveLength(2);
+    expect(logto.requests.map(tokenHeader)).toEqual(['Bearer tok-1', 'Bearer tok-2']);
+  });
+
+  it('gives up after the second 401 with a non-exposed 502', async () => {
+    // Prepare
+    const logto = await startFakeLogto({ api: (_, res) => json(res, 401, { code: 'auth.unauthorized', message: 'Unauthorized' }) });
+    const { client } = makeClient(logto.url);
+
+    // Act
+    const error = await client.findUserByEmail('a@example.com').catch((caught: unknown) => caught);
+
+    // Assess
+    expect(error).toBeInstanceOf(LogtoApiError);
+    expect(error).toMatchObject({ code: 'logto.auth.unauthorized', status: 502, logtoStatus: 401, expose: false });
+    expect(logto.requests).toHaveLength(2);
+  });
+
+  it('reports a refused token request without the secret', async () => {
+    // Prepare
+    const logto = await startFakeLogto({
+      api: (_, res) => json(res, 200, []),
+      token: (_, res) => json(res, 401, { error: 'invalid_client', error_description: 'client authentication failed' }),
+    });
+    const { client } = makeClient(logto.url);
+
+    // Act
+    const error = await client.findUserByEmail('a@example.com').catch((caught: unknown) => caught);
+
+    // Assess
+    expect(error).toMatchObject({ code: 'logto.oidc.invalid_client', status: 502, expose: false });
+    expect(String((error as Error).message)).not.toContain(credentials.appSecret);
+    expect(logto.requests).toHaveLength(0);
+  });
+});
+
+describe('LogtoManagementClient: retries', () => {
+  it('retries a 429, waiting at least its Retry-After, then succeeds', async () => {
+    // Prepare
+    let calls = 0;
+    const logto = await startFakeLogto({
+      api: (_, res) => {
+        calls += 1;
+        if (calls === 1) {
+          json(res, 429, { code: 'request.too_many_requests', message: 'Slow down' }, { 'retry-after': '2' });
+        } else {
+          json(res, 200, [user('u1', 'a@example.com')]);
+        }
+      },
+    });
+    const { client, sleeps } = makeClient(logto.url);
+
+    // Act
+    const found = await client.findUserByEmail('a@example.com');
+
+    // Assess
+    expect(found?.id).toBe('u1');
+    expect(logto.requests).toHaveLength(2);
+    expect(sleeps).toHaveLength(1);
+    expect(sleeps[0]).toBeGreaterThanOrEqual(2000);
+  });
+
+  it('retries a 503 with a jittered backoff below the cap, then succeeds', async () => {
+    // Prepare
+    let calls = 0;
+    const logto = await startFakeLogto({
+      api: (_, res) => {
+        calls += 1;
+        if (calls <= 2) {
+          json(res, 503, { code: 'unavailable', message: 'down' });
+        } else {
+          json(res, 200, []);
+        }
+      },
+    });
+    const { client, sleeps } = makeClient(logto.url, { retry: { baseDelayMs: 100, maxDelayMs: 150 } });
+
+    // Act
+    const found = await client.findUserByEmail('nobody@example.com');
+
+    // Assess
+    expect(found).toBeUndefined();
+    expect(logto.requests).toHaveLength(3);
+    expect(sleeps).toHaveLength(2);
+    expect(sleeps[0]).toBeLessThanOrEqual(100);
+    expect(sleeps[1]).toBeLessThanOrEqual(150);
+  });
+
+  it('gives up after the configured attempts with UpstreamError logto.unavailable', async () => {
+    // Prepare
+    const logto = await startFakeLogto({ api: (_, res) => json(res, 503, { code: 'unavailable', message: 'down' }) });
+    const { client, sleeps } = makeClient(logto.url, { retry: { attempts: 3 } });
+
+    // Act
+    const error = await client.getOneTimeToken('t1').catch((caught: unknown) => caught);
+
+    // Assess
+    expect(error).toBeInstanceOf(UpstreamError);
+    expect(error).toMatchObject({ code: 'logto.unavailable', status: 503, ambiguous: false });
+    expect(logto.requests).toHaveLength(3);
+    expect(sleeps).toHaveLength(2);
+  });
+
+  it('reports logto.throttled when 429s outlast the attempts', async () => {
+    // Prepare
+    const logto = await startFakeLogto({ api: (_, res) => json(res, 429, { code: 'too_many_requests', message: 'no' }) });
+    const { client } = makeClient(logto.url);
+
+    // Act
+    const error = await client.getOneTimeToken('t1').catch((caught: unknown) => caught);
+
+    // Assess
+    expect(error).toMatchObject({ code: 'logto.throttled', status: 503 });
+    expect(logto.requests).toHaveLength(4);
+  });
+
+  it('gives up at once when Retry-After exceeds the time budget', async () => {
+    // Prepare
+    const logto = await startFakeLogto({
+      api: (_, res) => json(res, 429, { code: 'too_many_requests', message: 'no' }, { 'retry-after': '60' }),
+    });
+    const { client, sleeps } = makeClient(logto.url);
+
+    // Act
+    const error = await client.getOneTimeToken('t1').catch((caught: unknown) => caught);
+
+    // Assess
+    expect(error).toMatchObject({ code: 'logto.throttled' });
+    expect((error as Error).message).toContain('Retry-After');
+    expect(logto.requests).toHaveLength(1);
+    expect(sleeps).toEqual([]);
+  });
+
+  it('does not retry a 4xx refusal and surfaces Logto code and status', async () => {
+    // Prepare
+    const logto = await startFakeLogto({
+      api: (_, res) => json(res, 422, { code: 'user.email_already_in_use', message: 'This email is associated with an existing account.' }),
+    });
+    const { client, sleeps } = makeClient(logto.url);
+
+    // Act
+    const error = await client.createUser({ primaryEmail: 'taken@example.com' }).catch((caught: unknown) => caught);
+
+    // Assess
+    expect(error).toBeInstanceOf(LogtoApiError);
+    expect(error).toMatchObject({
+      code: 'logto.user.email_already_in_use',
+      logtoCode: 'user.email_already_in_use',
+      logtoStatus: 422,
+      status: 422,
+    });
+    expect(isLogtoError(error, 'user.email_already_in_use')).toBe(true);
+    expect(isLogtoError(error, 'user.')).toBe(true);
+    expect(isLogtoError(error, 'one_time_token.')).toBe(false);
+    expect(logto.requests).toHaveLength(1);
+    expect(sleeps).toEqual([]);
+  });
+
+  it('maps a 400 guard error to 422', async () => {
+    // Prepare
+    const logto = await startFakeLogto({ api: (_, res) => json(res, 400, { code: 'guard.invalid_input', message: 'Request body is invalid.' }) });
+    const { client } = makeClient(logto.url);
+
+    // Act
+    const error = await client.createOneTimeToken({ email: 'a@example.com', expiresIn: 0, jitOrganizationIds: [] }).catch((caught: unknown) => caught);
+
+    // Assess
+    expect(error).toMatchObject({ code: 'logto.guard.invalid_input', status: 422, logtoStatus: 400 });
+  });
+
+  it('retries a GET that timed out', async () => {
+    // Prepare
+    let calls = 0;
+    const logto = await startFakeLogto({
+      api: (_, res) => {
+        calls += 1;
+        if (calls > 1) {
+          json(res, 200, activeToken('t1'));
+        }
+      },
+    });
+    const { client } = makeClient(logto.url, { timeoutMs: 150 });
+
+    // Act
+    const token = await client.getOneTimeToken('t1');
+
+    // Assess
+    expect(token?.id).toBe('t1');
+    expect(logto.requests).toHaveLength(2);
+  });
+
+  it('retries when Logto cannot be reached, and reports the outcome as certain', async () => {
+    // Prepare
+    const logto = await startFakeLogto({ api: (_, res) => json(res, 200, []) });
+    await logto.close();
+    const { client, sleeps } = makeClient(logto.url, { retry: { attempts: 2 } });
+
+    // Act
+    const error = await client.findUserByEmail('a@example.com').catch((caught: unknown) => caught);
+
+    // Assess
+    expect(error).toMatchObject({ code: 'logto.unavailable', ambiguous: false });
+    expect((error as Error).message).toContain('ECONNREFUSED');
+    expect(sleeps).toHaveLength(1);
+  });
+});
+
+describe('LogtoManagementClient: one-time tokens', () => {
+  it('creates a token with only jitOrganizationIds in its context', async () => {
+    // Prepare
+    const logto = await startFakeLogto({ api: (_, res) => json(res, 201, activeToken('t1')) });
+    const { client } = makeClient(logto.url);
+
+    // Act
+    const token = await client.createOneTimeToken({ email: 'invitee@example.com', expiresIn: 86_400, jitOrganizationIds: ['org-acme'] });
+
+    // Assess
+    expect(token).toEqual({
+      id: 't1',
+      email: 'invitee@example.com',
+      token: 'secret-token-value',
+      status: 'active',
+      expiresAt: 1_795_636_089_063,
+    });
+    const request = logto.requests[0]!;
+    expect(`${request.method} ${request.path}`).toBe('POST /api/one-time-tokens');
+    expect(JSON.parse(request.body)).toEqual({
+      email: 'invitee@example.com',
+      expiresIn: 86_400,
+      context: { jitOrganizationIds: ['org-acme'] },
+    });
+  });
+
+  it('reads an unknown token as undefined', async () => {
+    // Prepare
+    const logto = await startFakeLogto({
+      api: (_, res) => json(res, 404, { code: 'entity.not_exists_with_id', message: 'The one_time_tokens with ID `nope` does not exist.' }),
+    });
+    const { client } = makeClient(logto.url);
+
+    // Act
+    const token = await client.getOneTimeToken('nope');
+
+    // Assess
+    expect(token).toBeUndefined();
+    expect(logto.requests[0]?.path).toBe('/api/one-time-tokens/nope');
+  });
+
+  it('does not take a 404 without Logto code for a missing token', async () => {
+    // Prepare
+    const logto = await startFakeLogto({
+      api: (_, res) => {
+        res.writeHead(404, { 'content-type': 'text/plain' });
+        res.end('Not Found');
+      },
+    });
+    const { client } = makeClient(logto.url);
+
+    // Act
+    const error = await client.getOneTimeToken('t1').catch((caught: unknown) => caught);
+
+    // Assess
+    expect(error).toMatchObject({ code: 'logto.unrecognized_error', logtoStatus: 404 });
+  });
+
+  it('revokes an active token with PUT status revoked', async () => {
+    // Prepare
+    const logto = await startFakeLogto({
+      api: (req, res) => json(res, 200, activeToken('t1', req.method === 'PUT' ? 'revoked' : 'active')),
+    });
+    const { client } = makeClient(logto.url);
+
+    // Act
+    await client.revokeOneTimeToken('t1');
+
+    // Assess
+    expect(logto.requests.map((r) => `${r.method} ${r.path}`)).toEqual([
+      'GET /api/one-time-tokens/t1',
+      'PUT /api/one-time-tokens/t1/status',
+    ]);
+    expect(JSON.parse(logto.requests[1]!.body)).toEqual({ status: 'revoked' });
+  });
+
+  it.each(['consumed', 'revoked', 'expired'])('leaves a %s token alone (Logto would overwrite its status)', async (status) => {
+    // Prepare
+    const logto = await startFakeLogto({ api: (_, res) => json(res, 200, activeToken('t1', status)) });
+    const { client } = makeClient(logto.url);
+
+    // Act
+    await client.revokeOneTimeToken('t1');
+
+    // Assess
+    expect(logto.requests.map((r) => r.method)).toEqual(['GET']);
+  });
+
+  it('treats a token that is gone, before or during the revoke, as revoked', async () => {
+    // Prepare
+    const notFound = { code: 'entity.not_exists_with_id', message: 'gone' };
+    const logto = await startFakeLogto({
+      api: (req, res) =>
+        req.path.endsWith('/gone') || req.method === 'PUT' ? json(res, 404, notFound) : json(res, 200, activeToken('t1')),
+    });
+    const { client } = makeClient(logto.url);
+
+    // Act
+    await client.revokeOneTimeToken('gone');
+    await client.revokeOneTimeToken('t1');
+
+    // Assess
+    expect(logto.requests.map((r) => `${r.method} ${r.path}`)).toEqual([
+      'GET /api/one-time-tokens/gone',
+      'GET /api/one-time-tokens/t1',
+      'PUT /api/one-time-tokens/t1/status',
+    ]);
+  });
+});
+
+describe('LogtoManagementClient: users, roles, organizations', () => {
+  it('searches users by exact email, encoding + and @', async () => {
+    // Prepare
+    const logto = await startFakeLogto({ api: (_, res) => json(res, 200, [user('u1', 'a+b@example.com')]) });
+    const { client } = makeClient(logto.url);
+
+    // Act
+    const found = await client.findUserByEmail('a+b@example.com');
+
+    // Assess
+    expect(found).toEqual({ id: 'u1', primaryEmail: 'a+b@example.com' });
+    const request = logto.requests[0]!;
+    expect(request.url).toBe('/api/users?search.primaryEmail=a%2Bb%40example.com&mode.primaryEmail=exact');
+    expect(new URL(request.url, 'http://x').searchParams.get('search.primaryEmail')).toBe('a+b@example.com');
+  });
+
+  it('creates a user and returns its id', async () => {
+    // Prepare
+    const logto = await startFakeLogto({ api: (_, res) => json(res, 200, user('u9', 'new@example.com')) });
+    const { client } = makeClient(logto.url);
+
+    // Act
+    const created = await client.createUser({ primaryEmail: 'new@example.com', name: 'New', customData: { team: 'x' } });
+
+    // Assess
+    expect(created).toEqual({ id: 'u9', primaryEmail: 'new@example.com' });
+    expect(JSON.parse(logto.requests[0]!.body)).toEqual({ primaryEmail: 'new@example.com', name: 'New', customData: { team: 'x' } });
+  });
+
+  it('returns the existing user when a retry after a timeout meets email_already_in_use', async () => {
+    // Prepare
+    let posts = 0;
+    const logto = await startFakeLogto({
+      api: (req, res) => {
+        if (req.method === 'GET') {
+          json(res, 200, [user('u-lost', 'slow@example.com')]);
+          return;
+        }
+        posts += 1;
+        if (posts > 1) {
+          json(res, 422, { code: 'user.email_already_in_use', message: 'taken' });
+        }
+      },
+    });
+    const { client } = makeClient(logto.url, { timeoutMs: 150 });
+
+    // Act
+    const created = await client.createUser({ primaryEmail: 'slow@example.com' });
+
+    // Assess
+    expect(created).toEqual({ id: 'u-lost', primaryEmail: 'slow@example.com' });
+    expect(logto.requests.map((r) => r.method)).toEqual(['POST', 'POST', 'GET']);
+  });
+
+  it('assigns roles, membership, organization roles and merges customData on the right routes', async () => {
+    // Prepare
+    const logto = await startFakeLogto({ api: (req, res) => json(res, req.method === 'PATCH' ? 200 : 201, {}) });
+    const { client } = makeClient(logto.url);
+
+    // Act
+    await client.assignRoles('u 1', ['role-member']);
+    await client.addOrganizationMember('org-acme', 'u 1');
+    await client.assignOrganizationRoles('org-acme', 'u 1', ['orgrole-admin']);
+    await client.mergeCustomData('u 1', { invitation: { id: 'inv1' } });
+
+    // Assess
+    expect(logto.requests.map((r) => [`${r.method} ${r.path}`, JSON.parse(r.body)])).toEqual([
+      ['POST /api/users/u%201/roles', { roleIds: ['role-member'] }],
+      ['POST /api/organizations/org-acme/users', { userIds: ['u 1'] }],
+      ['POST /api/organizations/org-acme/users/u%201/roles', { organizationRoleIds: ['orgrole-admin'] }],
+      ['PATCH /api/users/u%201/custom-data', { customData: { invitation: { id: 'inv1' } } }],
+    ]);
+  });
+
+  it('skips role calls for empty lists', async () => {
+    // Prepare
+    const logto = await startFakeLogto({ api: (_, res) => json(res, 201, {}) });
+    const { client } = makeClient(logto.url);
+
+    // Act
+    await client.assignRoles('u1', []);
+    await client.assignOrganizationRoles('org-acme', 'u1', []);
+
+    // Assess
+    expect(logto.requests).toHaveLength(0);
+    expect(logto.tokenRequests).toHaveLength(0);
+  });
+
+  it('surfaces organization.require_membership as a typed error', async () => {
+    // Prepare
+    const logto = await startFakeLogto({
+      api: (_, res) => json(res, 422, { code: 'organization.require_membership', message: 'The user must be a member.' }),
+    });
+    const { client } = makeClient(logto.url);
+
+    // Act
+    const error = await client.assignOrganizationRoles('org-acme', 'u1', ['orgrole-admin']).catch((caught: unknown) => caught);
+
+    // Assess
+    expect(isLogtoError(error, 'organization.require_membership')).toBe(true);
+  });
+});
+
+describe('LogtoManagementClient.request (calls outside the port)', () => {
+  it('passes the query through and returns the parsed body', async () => {
+    // Prepare
+    const logto = await startFakeLogto({ api: (_, res) => json(res, 200, [{ id: 'hook-1' }]) });
+    const { client } = makeClient(logto.url);
+
+    // Act
+    const hooks = await client.request('GET', '/api/hooks?page=1&page_size=100');
+
+    // Assess
+    expect(hooks).toEqual([{ id: 'hook-1' }]);
+    expect(logto.requests[0]?.url).toBe('/api/hooks?page=1&page_size=100');
+  });
+
+  it('does not send a POST again after a timeout, and reports it as ambiguous', async () => {
+    // Prepare
+    const logto = await startFakeLogto({ api: () => undefined });
+    const { client } = makeClient(logto.url, { timeoutMs: 150 });
+
+    // Act
+    const error = await client.request('POST', '/api/hooks', { name: 'x' }).catch((caught: unknown) => caught);
+
+    // Assess
+    expect(error).toBeInstanceOf(UpstreamError);
+    expect(error).toMatchObject({ code: 'logto.unavailable', ambiguous: true });
+    expect(logto.requests).toHaveLength(1);
+  });
+
+  it('retries a PATCH that met a 502', async () => {
+    // Prepare
+    let calls = 0;
+    const logto = await startFakeLogto({
+      api: (_, res) => {
+        calls += 1;
+        json(res, calls === 1 ? 502 : 200, calls === 1 ? { code: 'bad_gateway' } : { id: 'hook-1' });
+      },
+    });
+    const { client } = makeClient(logto.url);
+
+    // Act
+    const hook = await client.request('PATCH', '/api/hooks/hook-1', { enabled: true });
+
+    // Assess
+    expect(hook).toEqual({ id: 'hook-1' });
+    expect(logto.requests).toHaveLength(2);
+  });
+});

@@ -1,0 +1,36 @@
+/**
+ * What the invitation templates and the mailer agree on: locales, template names and the data shape.
+ * Reads no files, so a Lambda bundle that imports it carries neither `node:fs` nor the template sources.
+ */
+
+export const supportedLocales = ['en', 'de'] as const;
+export type SupportedLocale = (typeof supportedLocales)[number];
+
+export function isSupportedLocale(locale: string): locale is SupportedLocale {
+  return (supportedLocales as readonly string[]).includes(locale);
+}
+
+/** The SES template name for one locale, e.g. `prod-invitation-de`. */
+export function invitationTemplateName(namePrefix: string, locale: string): string {
+  return `${namePrefix}-invitation-${locale}`;
+}
+
+/** The values every invitation email renders. */
+export interface InvitationValues {
+  appName: string;
+  inviterName: string;
+  /** Already formatted for the locale. */
+  expiresAt: string;
+  link: string;
+  /** The recipient's address. */
+  email: string;
+}
+
+/**
+ * `TemplateData` of the SES templates: plain values for the subject and the text part, the same values
+ * HTML-escaped under `html` for the HTML part (SES does not escape; see templates/index.ts).
+ */
+export interface InvitationTemplateData extends InvitationValues {
+  reminder: boolean;
+  html: InvitationValues;
+}

@@ -1,0 +1,111 @@
+import { describe, expect, it } from 'vitest';
+import { invitationTemplateName, invitationTemplates, supportedLocales } from '../../templates/index.ts';
+
+/** Every `{{...}}` / `{{{...}}}` tag: its braces, an optional block sigil and its first word. */
+function tags(source: string) {
+  const withoutComments = source.replace(/\{\{!--[\s\S]*?--\}\}|\{\{![\s\S]*?\}\}/g, '');
+  return [...withoutComments.matchAll(/(\{\{\{?)\s*([#/!]|else\b)?\s*([^\s}]*)[^}]*\}\}\}?/g)].map(([, braces, sigil, word]) => ({
+    triple: braces === '{{{',
+    sigil: sigil ?? '',
+    word: word ?? '',
+  }));
+}
+
+/** Values: not blocks (`#if`, `/if`, `else`), not comments. */
+function values(source: string) {
+  return tags(source).filter((tag) => tag.sigil === '');
+}
+
+const plainVariables = ['appName', 'inviterName', 'expiresAt', 'link', 'email'];
+
+describe('invitation templates', () => {
+  const templates = invitationTemplates('test');
+
+  it('has a subject, an HTML and a text part for every supported locale', () => {
+    // Prepare / Act
+    const locales = templates.map((template) => template.locale);
+
+    // Assess
+    expect(locales).toEqual(['en', 'de']);
+    expect(supportedLocales).toEqual(['en', 'de']);
+    for (const template of templates) {
+      expect(template.subject.length, template.locale).toBeGreaterThan(0);
+      expect(template.html, template.locale).toContain('</html>');
+      expect(template.text.length, template.locale).toBeGreaterThan(0);
+    }
+  });
+
+  it('names each template after the prefix and the locale, without reading files', () => {
+    // Prepare / Act
+    const names = templates.map((template) => template.name);
+
+    // Assess
+    expect(invitationTemplateName('prod', 'de')).toBe('prod-invitation-de');
+    expect(names).toEqual(['test-invitation-en', 'test-invitation-de']);
+  });
+
+  it.each(supportedLocales)('%s: the subject is one line naming the inviter and the app, with a reminder variant', (locale) => {
+    // Prepare
+    const { subject } = templates.find((template) => template.locale === locale)!;
+
+    // Act
+    const used = values(subject).map((tag) => tag.word);
+
+    // Assess
+    expect(subject).not.toMatch(/[\r\n]/);
+    expect(new Set(used)).toEqual(new Set(['appName', 'inviterName']));
+    expect(subject).toMatch(/\{\{#if reminder\}\}.+\{\{else\}\}.+\{\{\/if\}\}/);
+  });
+
+  it.each(supportedLocales)('%s: the text part uses every plain value and the reminder', (locale) => {
+    // Prepare
+    const { text } = templates.find((template) => template.locale === locale)!;
+
+    // Act
+    const used = values(text).map((tag) => tag.word);
+
+    // Assess
+    expect(new Set(used)).toEqual(new Set(plainVariables));
+    expect(text).toContain('{{#if reminder}}');
+    expect(text).toMatch(/^\{\{\{link\}\}\}$/m);
+  });
+
+  it.each(supportedLocales)('%s: the HTML part uses only the HTML-escaped values, all of them, and links the button', (locale) => {
+    // Prepare
+    const { html } = templates.find((template) => template.locale === locale)!;
+
+    // Act
+    const used = values(html).map((tag) => tag.word);
+
+    // Assess
+    expect(new Set(used)).toEqual(new Set(plainVariables.map((name) => `html.${name}`)));
+    expect(html).toContain('{{#if reminder}}');
+    expect(html).toMatch(/<td[^>]*bgcolor="[^"]+"[^>]*>\s*<a href="\{\{\{html\.link\}\}\}"/);
+    expect(html).toMatch(/>\{\{\{html\.link\}\}\}<\/a>/);
+    expect(html).toContain(`lang="${locale}"`);
+  });
+
+  it.each(supportedLocales)('%s: every value is triple-stash, so no renderer can escape it a second time', (locale) => {
+    // Prepare
+    const template = templates.find((candidate) => candidate.locale === locale)!;
+
+    // Act
+    const doubleStash = [template.subject, template.html, template.text].flatMap((part) =>
+      values(part).filter((tag) => !tag.triple),
+    );
+
+    // Assess
+    expect(doubleStash).toEqual([]);
+  });
+
+  it('translates the German template rather than copying the English one', () => {
+    // Prepare
+    const [en, de] = templates;
+
+    // Act / Assess
+    expect(de!.subject).not.toBe(en!.subject);
+    expect(de!.text).toContain('ignorieren');
+    expect(de!.html).toContain('Einladung annehmen');
+    expect(en!.text).toContain('ignore this email');
+  });
+});

@@ -17,9 +17,10 @@ import { ensureTable } from '../lambdas/adapters/dynamo-table.ts';
 import { LogtoManagementClient } from '../lambdas/adapters/logto-management-client.ts';
 import { ensureLogtoWebhook, webhookEvents } from '../lambdas/adapters/logto-webhooks.ts';
 import { StaticSecrets } from '../lambdas/adapters/secrets.ts';
-import { SesMailer } from '../lambdas/adapters/ses-mailer.ts';
+import { createSesMailerClient, SesMailer } from '../lambdas/adapters/ses-mailer.ts';
 import { invitationSettings, readConfig, envSchema, type ServiceConfig } from '../lambdas/composition/config.ts';
 import { buildService, type Service } from '../lambdas/composition/service.ts';
+import type { Clock } from '../lambdas/domain/ports.ts';
 import { ensureInvitationTemplates, supportedLocales } from '../templates/index.ts';
 import { dispatch } from './api-gateway.ts';
 import { serveDemo } from './demo-app.ts';
@@ -43,6 +44,8 @@ export interface LocalStackOptions {
   /** Point SES at this endpoint instead of the local SES (tests use a closed port to make it fail). */
   sesEndpointOverride?: string;
   logLevel?: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR' | 'SILENT';
+  /** The service's clock (tests move it to read invitations past their expiry). */
+  clock?: Clock;
 }
 
 export interface LocalStack {
@@ -150,11 +153,10 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     });
 
     const dynamo = new DynamoDBClient({ endpoint: dynamoUrl, region: 'us-east-1', credentials: localCredentials });
-    const ses = new SESv2Client({
+    const ses = createSesMailerClient({
       endpoint: options.sesEndpointOverride ?? sesUrl,
       region: 'us-east-1',
       credentials: localCredentials,
-      maxAttempts: 1,
     });
     closers.push(async () => {
       dynamo.destroy();
@@ -201,6 +203,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       webhookSigningKey: () => secrets.webhookSigningKey(),
       settings: invitationSettings(config, supportedLocales),
       log,
+      ...(options.clock && { clock: options.clock }),
     });
     jobs.start(service.jobs);
     closers.push(async () => jobs.stop());

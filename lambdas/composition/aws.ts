@@ -1,0 +1,53 @@
+/**
+ * The AWS composition: configuration read and validated once per cold start, SDK clients created once at
+ * module scope, secrets from Secrets Manager (cached, never in environment variables).
+ */
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { Logger } from '@aws-lambda-powertools/logger';
+import { z } from 'zod';
+import { createAccessTokenVerifier } from '../adapters/access-token-verifier.ts';
+import { DynamoInvitationStore } from '../adapters/dynamo-store.ts';
+import { LogtoManagementClient } from '../adapters/logto-management-client.ts';
+import { SecretsManagerSecrets } from '../adapters/secrets.ts';
+import { createSesMailerClient, SesMailer } from '../adapters/ses-mailer.ts';
+import { SqsJobQueue } from '../adapters/sqs-job-queue.ts';
+import { supportedLocales } from '../../templates/invitation-contract.ts';
+import { envSchema, invitationSettings, readConfig } from './config.ts';
+import { buildService } from './service.ts';
+
+export const awsEnvSchema = z.intersection(
+  envSchema,
+  z.object({
+    M2M_SECRET_ID: z.string().min(1),
+    WEBHOOK_SECRET_ID: z.string().min(1),
+    JOB_QUEUE_URL: z.url(),
+  }),
+);
+
+export function buildAwsService(env: Record<string, string | undefined> = process.env) {
+  const config = readConfig(awsEnvSchema, env);
+  const log = new Logger({ serviceName: 'logto-invitations' });
+  const secrets = new SecretsManagerSecrets({ m2mSecretId: config.M2M_SECRET_ID, webhookSecretId: config.WEBHOOK_SECRET_ID });
+  return buildService({
+    store: new DynamoInvitationStore({ client: new DynamoDBClient({}), tableName: config.TABLE_NAME }),
+    identity: new LogtoManagementClient({
+      endpoint: config.LOGTO_ENDPOINT,
+      apiIndicator: config.LOGTO_API_INDICATOR,
+      credentials: () => secrets.m2mCredentials(),
+    }),
+    mailer: new SesMailer({
+      // One attempt: an SDK retry after a timeout could send an accepted email twice (see SesMailer).
+      client: createSesMailerClient(),
+      from: config.SES_FROM,
+      ...(config.SES_CONFIGURATION_SET && { configurationSet: config.SES_CONFIGURATION_SET }),
+      templateNamePrefix: config.SES_TEMPLATE_PREFIX,
+      defaultLocale: config.DEFAULT_LOCALE,
+    }),
+    jobs: new SqsJobQueue({ client: new SQSClient({}), queueUrl: config.JOB_QUEUE_URL }),
+    verifier: createAccessTokenVerifier({ issuer: config.ADMIN_ISSUER, audience: config.ADMIN_AUDIENCE }),
+    webhookSigningKey: () => secrets.webhookSigningKey(),
+    settings: invitationSettings(config, supportedLocales),
+    log,
+  });
+}

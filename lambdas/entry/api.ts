@@ -1,0 +1,4 @@
+/** The api Lambda. */
+import { buildAwsService } from '../composition/aws.ts';
+
+export const handler = buildAwsService().api;

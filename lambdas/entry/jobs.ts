@@ -1,0 +1,4 @@
+/** The jobs Lambda. */
+import { buildAwsService } from '../composition/aws.ts';
+
+export const handler = buildAwsService().jobs;

@@ -1,0 +1,4 @@
+/** The webhook Lambda. */
+import { buildAwsService } from '../composition/aws.ts';
+
+export const handler = buildAwsService().webhook;

@@ -1,0 +1,32 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { openApiDocument } from '../../lambdas/handlers/http/openapi.ts';
+import { routes } from '../../lambdas/handlers/http/routes.ts';
+
+describe('openapi.json', () => {
+  it('is checked in as generated from the zod schemas (run `npm run openapi` after changing them)', () => {
+    const checkedIn = JSON.parse(readFileSync(new URL('../../openapi.json', import.meta.url), 'utf8'));
+    expect(checkedIn).toEqual(JSON.parse(JSON.stringify(openApiDocument())));
+  });
+
+  it('describes every route, and secures exactly the ones with a scope', () => {
+    const document = openApiDocument();
+    for (const route of routes) {
+      const operation = (document.paths[route.path] as Record<string, { security: unknown[] }>)[route.method.toLowerCase()];
+      expect(operation, `${route.method} ${route.path}`).toBeDefined();
+      expect(operation!.security.length > 0).toBe('scope' in route.auth);
+    }
+  });
+
+  it('publishes the create body with its limits', () => {
+    const schema = openApiDocument().components.schemas.CreateInvitation as {
+      required: string[];
+      properties: Record<string, { minimum?: number; maximum?: number; format?: string }>;
+      additionalProperties: boolean;
+    };
+    expect(schema.required).toEqual(['email']);
+    expect(schema.properties.email?.format).toBe('email');
+    expect(schema.properties.expiresIn).toMatchObject({ minimum: 300, maximum: 2_592_000 });
+    expect(schema.additionalProperties).toBe(false);
+  });
+});

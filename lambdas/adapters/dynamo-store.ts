@@ -1,0 +1,425 @@
+/**
+ * Invitations, their audit trail, idempotency records and webhook de-duplication in one DynamoDB table
+ * (schema: `dynamo-table.ts`). Every write is a conditional single-item operation: dynalite has no
+ * transactions, and single-item writes cost less anyway. Nothing here scans the table.
+ */
+import { randomBytes } from 'node:crypto';
+import {
+  DeleteItemCommand,
+  GetItemCommand,
+  PutItemCommand,
+  UpdateItemCommand,
+  paginateQuery,
+  type AttributeValue,
+  type DynamoDBClient,
+  type QueryCommandInput,
+} from '@aws-sdk/client-dynamodb';
+import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
+import { AppError } from '../domain/errors.ts';
+import { effectiveStatus, invitationStatuses, type Invitation, type InvitationStatus } from '../domain/invitation.ts';
+import type {
+  DeliveryLog,
+  IdempotencyBegin,
+  IdempotencyStore,
+  InvitationEvent,
+  InvitationStore,
+  ListPage,
+  ListQuery,
+  StoredResponse,
+} from '../domain/ports.ts';
+import { errorName, indexes, type GlobalIndex } from './dynamo-table.ts';
+
+const IDEMPOTENCY_TTL_SECONDS = 24 * 60 * 60;
+/** An `in_progress` record this old belongs to a request that died: a retry may take the key over. */
+const IDEMPOTENCY_ABANDONED_AFTER_MS = 60_000;
+/** Logto retries nothing and our own retries end within minutes: a week of memory is plenty. */
+const DELIVERY_TTL_SECONDS = 7 * 24 * 60 * 60;
+/** Rounds of claim-read-take over before `create` gives up to creators racing for the same email. */
+const SLOT_CLAIM_ATTEMPTS = 3;
+
+type Item = Record<string, unknown>;
+type Key = { pk: string; sk: string };
+
+interface Condition {
+  expression: string;
+  names?: Record<string, string>;
+  values?: Item;
+}
+
+const keys = {
+  invitation: (id: string): Key => ({ pk: `INV#${id}`, sk: 'INVITATION' }),
+  event: (invitationId: string, sortable: string): Key => ({ pk: `INV#${invitationId}`, sk: `EVENT#${sortable}` }),
+  slot: (email: string): Key => ({ pk: `EMAIL#${email}`, sk: 'PENDING' }),
+  idempotency: (key: string): Key => ({ pk: `IDEMPOTENCY#${key}`, sk: 'IDEMPOTENCY' }),
+  delivery: (key: string): Key => ({ pk: `DELIVERY#${key}`, sk: 'DELIVERY' }),
+};
+
+const absent: Condition = { expression: 'attribute_not_exists(pk)' };
+
+export interface DynamoInvitationStoreOptions {
+  client: DynamoDBClient;
+  tableName: string;
+}
+
+export class DynamoInvitationStore implements InvitationStore, IdempotencyStore, DeliveryLog {
+  private readonly client: DynamoDBClient;
+  private readonly tableName: string;
+
+  constructor({ client, tableName }: DynamoInvitationStoreOptions) {
+    this.client = client;
+    this.tableName = tableName;
+  }
+
+  async get(id: string): Promise<Invitation | undefined> {
+    const item = await this.getItem(keys.invitation(id));
+    return item && toInvitation(item);
+  }
+
+  /**
+   * Claims the slot, writes the invitation, then checks the slot is still ours. The check closes the one
+   * race the conditions cannot: a rival reading our slot between our two writes sees no invitation, takes
+   * the slot over as stale and writes its own; we then see its id in the slot, delete ours and answer 409.
+   * A process that dies between the two writes leaves a slot pointing at a missing invitation: the next
+   * create for the email takes it over. One that dies after losing such a race, before deleting its
+   * invitation, leaves a second pending invitation (it needs a race and a crash within milliseconds).
+   */
+  async create(invitation: Invitation, now: Date): Promise<void> {
+    await this.claimSlot(invitation, now);
+    if (!(await this.putItem(invitationItem(invitation), absent))) {
+      throw new Error(`Invitation ${invitation.id} already exists: ids must be unique.`);
+    }
+    const holderId = await this.slotHolder(invitation.email);
+    if (holderId === invitation.id) return;
+    await this.deleteItem(keys.invitation(invitation.id), versionIs(invitation.version));
+    throw alreadyPending(holderId);
+  }
+
+  async replace(next: Invitation, expectedVersion: number): Promise<boolean> {
+    if (next.version !== expectedVersion + 1) {
+      throw new Error(`Invitation ${next.id}: version ${next.version} must follow ${expectedVersion}.`);
+    }
+    const written = await this.putItem(invitationItem(next), versionIs(expectedVersion));
+    // Only this invitation's slot: after a take-over the slot belongs to a newer invitation.
+    if (written && next.status !== 'pending') await this.deleteItem(keys.slot(next.email), slotHeldBy(next.id));
+    return written;
+  }
+
+  async findPendingByEmail(email: string): Promise<Invitation | undefined> {
+    const holderId = await this.slotHolder(email);
+    const holder = holderId === undefined ? undefined : await this.get(holderId);
+    return holder?.status === 'pending' ? holder : undefined;
+  }
+
+  /**
+   * Each source yields up to `limit + 1` matches older than the cursor; the union's newest `limit` are the
+   * page, and a source that came back short is exhausted, so a union beyond `limit` means another page.
+   */
+  async list(query: ListQuery, now: Date): Promise<ListPage> {
+    const before = query.cursor === undefined ? undefined : decodeCursor(query.cursor);
+    const keep = query.status && ((invitation: Invitation) => effectiveStatus(invitation, now) === query.status);
+    const want = query.limit + 1;
+    const found = await Promise.all(this.sources(query, now).map((read) => read(before, want, keep)));
+    const merged = newestVersions(found.flat()).sort((a, b) => compareDesc(createdKey(a), createdKey(b)));
+    const items = merged.slice(0, query.limit);
+    const last = items.at(-1);
+    return { items, nextCursor: merged.length > query.limit && last ? encodeCursor(createdKey(last)) : undefined };
+  }
+
+  async appendEvent(invitationId: string, event: InvitationEvent): Promise<void> {
+    const item = { ...event, ...keys.event(invitationId, `${isoKey(event.at)}#${appendOrder()}`), kind: 'event' };
+    await this.putItem(item, absent);
+  }
+
+  async listEvents(invitationId: string): Promise<InvitationEvent[]> {
+    const items = await this.queryAll({
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :events)',
+      ExpressionAttributeValues: marshall({ ':pk': keys.invitation(invitationId).pk, ':events': 'EVENT#' }),
+      ConsistentRead: true,
+    });
+    return items.map(({ pk: _pk, sk: _sk, kind: _kind, ...event }) => event as unknown as InvitationEvent);
+  }
+
+  async begin(key: string, requestHash: string, now: Date): Promise<IdempotencyBegin> {
+    const fresh = idempotencyRecord(key, requestHash, now);
+    if (await this.putItem(fresh, absentOrExpired(now))) return { state: 'new' };
+    const held = await this.getItem(keys.idempotency(key));
+    // Released between our put and our read: one more try, then leave it to the request that won.
+    if (!held) return (await this.putItem(fresh, absentOrExpired(now))) ? { state: 'new' } : { state: 'in_progress' };
+    if (held.requestHash !== requestHash) return { state: 'mismatch' };
+    if (held.state === 'done') return { state: 'done', response: held.response as StoredResponse };
+    const startedAt = String(held.startedAt);
+    if (now.getTime() - Date.parse(startedAt) < IDEMPOTENCY_ABANDONED_AFTER_MS) return { state: 'in_progress' };
+    // Abandoned: of several retries taking it over, the condition lets exactly one through.
+    const takenOver = await this.putItem(fresh, {
+      expression: '#state = :inProgress AND startedAt = :startedAt',
+      names: { '#state': 'state' },
+      values: { ':inProgress': 'in_progress', ':startedAt': startedAt },
+    });
+    return takenOver ? { state: 'new' } : { state: 'in_progress' };
+  }
+
+  /** Keeps the `ttl` set by `begin`: the 24 h count from the first request. A record gone meanwhile stays gone. */
+  async complete(key: string, response: StoredResponse, now: Date): Promise<void> {
+    await this.updateItem(keys.idempotency(key), 'SET #state = :done, #response = :response, completedAt = :now', {
+      expression: 'attribute_exists(pk)',
+      names: { '#state': 'state', '#response': 'response' },
+      values: { ':done': 'done', ':response': response, ':now': now.toISOString() },
+    });
+  }
+
+  /** Only an unfinished claim: a stored response must keep answering replays. */
+  async release(key: string): Promise<void> {
+    await this.deleteItem(keys.idempotency(key), {
+      expression: '#state = :inProgress',
+      names: { '#state': 'state' },
+      values: { ':inProgress': 'in_progress' },
+    });
+  }
+
+  /** Ignores `ttl`: the port passes no time, and a week-old delivery seen again is a duplicate all the same. */
+  async seen(key: string): Promise<boolean> {
+    return (await this.getItem(keys.delivery(key))) !== undefined;
+  }
+
+  async remember(key: string, now: Date): Promise<void> {
+    const item = { ...keys.delivery(key), kind: 'delivery', rememberedAt: now.toISOString() };
+    await this.putItem({ ...item, ttl: epochSeconds(now) + DELIVERY_TTL_SECONDS });
+  }
+
+  /**
+   * Points the email's slot at `invitation`: free, or held by an invitation that no longer reads as pending
+   * (final, past `expiresAt`, or missing). Each take-over is conditioned on the slot still pointing at the
+   * holder we judged, so of two racing creators only one moves it.
+   */
+  private async claimSlot(invitation: Invitation, now: Date): Promise<void> {
+    const slot = { ...keys.slot(invitation.email), kind: 'pending-slot', invitationId: invitation.id };
+    let condition = absent;
+    let holderId: string | undefined;
+    for (let attempt = 1; attempt <= SLOT_CLAIM_ATTEMPTS; attempt++) {
+      if (await this.putItem(slot, condition)) return;
+      holderId = await this.slotHolder(invitation.email);
+      const holder = holderId === undefined ? undefined : await this.get(holderId);
+      if (holder && effectiveStatus(holder, now) === 'pending') throw alreadyPending(holder.id);
+      condition = holderId === undefined ? absent : slotHeldBy(holderId);
+    }
+    throw alreadyPending(holderId);
+  }
+
+  private async slotHolder(email: string): Promise<string | undefined> {
+    const slot = await this.getItem(keys.slot(email));
+    return slot && String(slot.invitationId);
+  }
+
+  /** The places a listing reads from: one or two status partitions, all five, or the email's invitations. */
+  private sources(query: ListQuery, now: Date): Source[] {
+    if (query.email !== undefined) return [this.newestIn(indexes.byEmail, query.email)];
+    if (query.status === undefined) return invitationStatuses.map((status) => this.newestIn(indexes.byStatus, status));
+    // Stored-pending invitations past `expiresAt` read as expired; byExpiry finds them without reading all pending.
+    if (query.status === 'expired') return [this.newestIn(indexes.byStatus, 'expired'), this.overduePending(now)];
+    return [this.newestIn(indexes.byStatus, query.status)];
+  }
+
+  /** Newest first from one index partition; Query's Limit counts before `keep`, so it pages until enough. */
+  private newestIn(index: GlobalIndex, partition: string): Source {
+    return async (before, want, keep) => {
+      const olderThan = before === undefined ? '' : ' AND #sk < :before';
+      const pages = paginateQuery(
+        { client: this.client, pageSize: want },
+        {
+          TableName: this.tableName,
+          IndexName: index.indexName,
+          KeyConditionExpression: `#pk = :pk${olderThan}`,
+          ExpressionAttributeNames: { '#pk': index.partitionKey.name, ...(olderThan && { '#sk': index.sortKey.name }) },
+          ExpressionAttributeValues: marshall({ ':pk': partition, ':before': before }, { removeUndefinedValues: true }),
+          ScanIndexForward: false,
+        },
+      );
+      const found: Invitation[] = [];
+      for await (const page of pages) {
+        for (const item of page.Items ?? []) {
+          const invitation = toInvitation(unmarshall(item));
+          if (!keep || keep(invitation)) found.push(invitation);
+          if (found.length === want) return found;
+        }
+      }
+      return found;
+    };
+  }
+
+  /** All stored-pending invitations past `expiresAt`: ordered by expiry, so read whole and sorted here. */
+  private overduePending(now: Date): Source {
+    return async (before, want) => {
+      const items = await this.queryAll({
+        IndexName: indexes.byExpiry.indexName,
+        KeyConditionExpression: 'statusKey = :pending AND pendingExpiresAt <= :now',
+        ExpressionAttributeValues: marshall({ ':pending': 'pending', ':now': now.toISOString() }),
+      });
+      return items
+        .map(toInvitation)
+        .filter((invitation) => before === undefined || createdKey(invitation) < before)
+        .sort((a, b) => compareDesc(createdKey(a), createdKey(b)))
+        .slice(0, want);
+    };
+  }
+
+  private async queryAll(input: Omit<QueryCommandInput, 'TableName'>): Promise<Item[]> {
+    const items: Item[] = [];
+    for await (const page of paginateQuery({ client: this.client }, { ...input, TableName: this.tableName })) {
+      items.push(...(page.Items ?? []).map((item) => unmarshall(item)));
+    }
+    return items;
+  }
+
+  /** Strongly consistent: a use case reads, then writes on the version it read. */
+  private async getItem(key: Key): Promise<Item | undefined> {
+    const { Item } = await this.client.send(
+      new GetItemCommand({ TableName: this.tableName, Key: marshall(key), ConsistentRead: true }),
+    );
+    return Item && unmarshall(Item);
+  }
+
+  /** False when the condition failed. */
+  private async putItem(item: Item, condition?: Condition): Promise<boolean> {
+    const Item = marshall(item, { removeUndefinedValues: true });
+    return conditional(this.client.send(new PutItemCommand({ TableName: this.tableName, Item, ...expression(condition) })));
+  }
+
+  private async deleteItem(key: Key, condition: Condition): Promise<boolean> {
+    const Key = marshall(key);
+    return conditional(this.client.send(new DeleteItemCommand({ TableName: this.tableName, Key, ...expression(condition) })));
+  }
+
+  /** `condition` carries the names and values of `update` as well. */
+  private async updateItem(key: Key, update: string, condition: Condition): Promise<boolean> {
+    const input = { TableName: this.tableName, Key: marshall(key), UpdateExpression: update, ...expression(condition) };
+    return conditional(this.client.send(new UpdateItemCommand(input)));
+  }
+}
+
+async function conditional(write: Promise<unknown>): Promise<boolean> {
+  try {
+    await write;
+    return true;
+  } catch (error) {
+    if (errorName(error) === 'ConditionalCheckFailedException') return false;
+    throw error;
+  }
+}
+
+/** Up to `want` invitations older than `before` (a `createdKey`) that pass `keep`, newest first. */
+type Source = (before: string | undefined, want: number, keep?: (invitation: Invitation) => boolean) => Promise<Invitation[]>;
+
+function invitationItem(invitation: Invitation): Item {
+  return {
+    ...invitation,
+    ...keys.invitation(invitation.id),
+    kind: 'invitation',
+    statusKey: invitation.status,
+    emailKey: invitation.email,
+    createdKey: createdKey(invitation),
+    pendingExpiresAt: invitation.status === 'pending' ? isoKey(invitation.expiresAt) : undefined,
+  };
+}
+
+function toInvitation(item: Item): Invitation {
+  const { pk: _pk, sk: _sk, kind: _kind, statusKey: _s, emailKey: _e, createdKey: _c, pendingExpiresAt: _p, ...rest } = item;
+  return rest as unknown as Invitation;
+}
+
+/** The listing order and cursor: creation time, then id to break ties. */
+function createdKey(invitation: Pick<Invitation, 'createdAt' | 'id'>): string {
+  return `${isoKey(invitation.createdAt)}#${invitation.id}`;
+}
+
+/** Key parts compare as strings: one ISO format (24 characters, milliseconds, `Z`) keeps them in time order. */
+function isoKey(time: string): string {
+  return new Date(time).toISOString();
+}
+
+function compareDesc(a: string, b: string): number {
+  return a < b ? 1 : a > b ? -1 : 0;
+}
+
+/** An invitation changing status can briefly sit in two index partitions: keep its newest copy. */
+function newestVersions(invitations: Invitation[]): Invitation[] {
+  const byId = new Map<string, Invitation>();
+  for (const invitation of invitations) {
+    const seen = byId.get(invitation.id);
+    if (!seen || seen.version < invitation.version) byId.set(invitation.id, invitation);
+  }
+  return [...byId.values()];
+}
+
+const cursorShape = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z#.+$/;
+
+function encodeCursor(before: string): string {
+  return Buffer.from(JSON.stringify({ before }), 'utf8').toString('base64url');
+}
+
+function decodeCursor(cursor: string): string {
+  try {
+    const { before } = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as { before?: unknown };
+    if (typeof before === 'string' && cursorShape.test(before)) return before;
+  } catch {
+    // not JSON: refused below like any other malformed cursor
+  }
+  throw new AppError('request.invalid_cursor', 422, 'The cursor is not one this listing returned.');
+}
+
+let lastAppendMs = 0;
+let appendSequence = 0;
+
+/**
+ * Breaks ties between events with the same `at` (a frozen clock, or two events in one millisecond) in the
+ * order they were appended: wall clock, then a per-process counter, then random bits against collisions.
+ */
+function appendOrder(): string {
+  const ms = Math.max(Date.now(), lastAppendMs);
+  appendSequence = ms === lastAppendMs ? appendSequence + 1 : 0;
+  lastAppendMs = ms;
+  const sequence = appendSequence.toString(36).padStart(4, '0');
+  return `${ms.toString(36).padStart(9, '0')}${sequence}${randomBytes(4).toString('hex')}`;
+}
+
+function idempotencyRecord(key: string, requestHash: string, now: Date): Item {
+  return {
+    ...keys.idempotency(key),
+    kind: 'idempotency',
+    state: 'in_progress',
+    requestHash,
+    startedAt: now.toISOString(),
+    ttl: epochSeconds(now) + IDEMPOTENCY_TTL_SECONDS,
+  };
+}
+
+/** dynalite never deletes expired items (nor does DynamoDB promptly): an expired record counts as absent. */
+function absentOrExpired(now: Date): Condition {
+  return { expression: 'attribute_not_exists(pk) OR #ttl <= :now', names: { '#ttl': 'ttl' }, values: { ':now': epochSeconds(now) } };
+}
+
+function versionIs(version: number): Condition {
+  return { expression: '#version = :version', names: { '#version': 'version' }, values: { ':version': version } };
+}
+
+function slotHeldBy(invitationId: string): Condition {
+  return { expression: 'invitationId = :holder', values: { ':holder': invitationId } };
+}
+
+function alreadyPending(invitationId: string | undefined): AppError {
+  return new AppError('invitation.already_pending', 409, 'A pending invitation for this email already exists.', {
+    invitationId,
+  });
+}
+
+function expression(condition: Condition | undefined) {
+  if (!condition) return {};
+  return {
+    ConditionExpression: condition.expression,
+    ...(condition.names && { ExpressionAttributeNames: condition.names }),
+    ...(condition.values && { ExpressionAttributeValues: marshall(condition.values) as Record<string, AttributeValue> }),
+  };
+}
+
+function epochSeconds(time: Date): number {
+  return Math.floor(time.getTime() / 1000);
+}

@@ -95,6 +95,8 @@ export class SesMailer implements Mailer {
       FromEmailAddress: this.from,
       Destination: { ToAddresses: [to] },
       ConfigurationSetName: this.configurationSet,
+      // SES tag values allow only [A-Za-z0-9_-]; invitation ids are base64url.
+      EmailTags: [{ Name: 'invitationId', Value: email.invitationId.replace(/[^\w-]/g, '_') }],
       Content: {
         Template: {
           TemplateName: invitationTemplateName(this.templateNamePrefix, this.localeFor(email.locale)),

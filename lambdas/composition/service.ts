@@ -17,6 +17,8 @@ import { makeApiHandler, type TokenVerifier } from '../handlers/api.ts';
 import type { Log } from '../handlers/http/respond.ts';
 import { openApiDocument } from '../handlers/http/openapi.ts';
 import { makeJobsHandler } from '../handlers/jobs.ts';
+import { makeLifecycleHandler } from '../handlers/lifecycle.ts';
+import { makeMailEventsHandler } from '../handlers/mail-events.ts';
 import { makeWebhookHandler } from '../handlers/webhook.ts';
 
 export interface ServicePorts {
@@ -68,6 +70,8 @@ export function buildService(ports: ServicePorts) {
       log: ports.log,
     }),
     jobs: makeJobsHandler({ invitations, log: ports.log }),
+    lifecycle: makeLifecycleHandler({ invitations }),
+    mailEvents: makeMailEventsHandler({ invitations, log: ports.log }),
   };
 }
 

@@ -61,6 +61,8 @@ export interface Invitation {
   acceptedAt?: string;
   acceptedUserId?: string;
   revokedAt?: string;
+  /** Set when the one reminder was claimed. */
+  remindedAt?: string;
   grants?: GrantStatus;
   /** Incremented on every write: the store's optimistic lock. */
   version: number;
@@ -114,7 +116,7 @@ export interface InvitationView {
 }
 
 export function toView(invitation: Invitation, now: Date): InvitationView {
-  const { version: _version, tokenId: _tokenId, grants: _grants, delivery, ...rest } = invitation;
+  const { version: _version, tokenId: _tokenId, grants: _grants, remindedAt: _remindedAt, delivery, ...rest } = invitation;
   const { attempt: _attempt, ...deliveryView } = delivery;
   return { ...rest, status: effectiveStatus(invitation, now), delivery: deliveryView };
 }

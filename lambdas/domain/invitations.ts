@@ -9,6 +9,7 @@ import {
   magicLink,
   type Invitation,
   type InvitationMode,
+  type InvitationStatus,
   type Inviter,
 } from './invitation.ts';
 import type {
@@ -213,12 +214,12 @@ export function createInvitationLibrary(deps: InvitationDeps) {
   }
 
   /** Delivers in the request, and hands a retryable failure to the job queue. */
-  async function deliverNow(id: string, sendCount: number): Promise<Invitation> {
+  async function deliverNow(id: string, sendCount: number, reminder = false): Promise<Invitation> {
     try {
-      await deliver(id, sendCount);
+      await deliver(id, sendCount, reminder);
     } catch (error) {
       if (!(error instanceof UpstreamError)) throw error;
-      await jobs.enqueue({ kind: 'deliver', invitationId: id, sendCount }, retryDelaySeconds);
+      await jobs.enqueue({ kind: 'deliver', invitationId: id, sendCount, ...(reminder && { reminder }) }, retryDelaySeconds);
     }
     return load(id);
   }
@@ -229,7 +230,7 @@ export function createInvitationLibrary(deps: InvitationDeps) {
    * left alone, and one whose outcome is unknown is marked `failed` instead of being repeated.
    * Throws `UpstreamError` when a retry may succeed.
    */
-  async function deliver(id: string, sendCount: number): Promise<void> {
+  async function deliver(id: string, sendCount: number, reminder = false): Promise<void> {
     const leaseUntil = new Date(clock.now().getTime() + settings.sendLeaseSeconds * 1000).toISOString();
     let unknownOutcome = false;
     const claim = await update(id, (inv) => {
@@ -255,12 +256,14 @@ export function createInvitationLibrary(deps: InvitationDeps) {
 
     try {
       await mailer.sendInvitation({
+        invitationId: invitation.id,
         to: invitation.email,
         locale: invitation.locale,
         appName: settings.appName,
         inviterName: invitation.inviter.name ?? invitation.inviter.email ?? settings.appName,
         expiresAt: formatExpiry(invitation.expiresAt, invitation.locale),
         link: linkFor(invitation, token),
+        reminder,
       });
     } catch (error) {
       if (error instanceof UpstreamError && error.ambiguous) {
@@ -272,7 +275,7 @@ export function createInvitationLibrary(deps: InvitationDeps) {
       await releaseClaim(id, sendCount, error);
       throw error;
     }
-    await finishSend(id, sendCount, token.id, { status: 'sent', sendCount, lastSentAt: clock.now().toISOString() });
+    await finishSend(id, sendCount, token.id, { status: 'sent', sendCount, lastSentAt: clock.now().toISOString() }, reminder);
   }
 
   async function releaseClaim(id: string, sendCount: number, error: unknown): Promise<void> {
@@ -292,6 +295,7 @@ export function createInvitationLibrary(deps: InvitationDeps) {
     sendCount: number,
     tokenId: string,
     delivery: Partial<Invitation['delivery']>,
+    reminder = false,
   ): Promise<void> {
     const { before, after, changed } = await update(id, (inv) => {
       if (inv.delivery.attempt?.sendCount !== sendCount) return undefined;
@@ -304,7 +308,7 @@ export function createInvitationLibrary(deps: InvitationDeps) {
     }
     if (before.tokenId && before.tokenId !== tokenId) await revokeQuietly(before.tokenId);
     if (delivery.status === 'sent') {
-      await record(after, sendCount === 1 ? 'sent' : 'resent', { type: 'system' }, { sendCount });
+      await record(after, reminder ? 'reminded' : sendCount === 1 ? 'sent' : 'resent', { type: 'system' }, { sendCount });
     } else {
       await record(after, 'delivery_failed', { type: 'system' }, { error: delivery.lastError });
     }
@@ -398,6 +402,70 @@ export function createInvitationLibrary(deps: InvitationDeps) {
     if (changed) await record(after, 'granted', { type: 'system' }, { userId });
   }
 
+  /**
+   * Reads the token's status at Logto and treats `consumed` as acceptance: Logto (<= 1.42) does not retry
+   * a failed webhook, so the lifecycle asks. Returns the invitation's effective status afterwards.
+   */
+  async function reconcile(id: string): Promise<InvitationStatus> {
+    const invitation = await load(id);
+    if (invitation.status === 'pending' && invitation.tokenId) {
+      const token = await identity.getOneTimeToken(invitation.tokenId);
+      if (token?.status === 'consumed') {
+        const user = await identity.findUserByEmail(invitation.email);
+        if (user) await accept(invitation.email, user.id, 'reconcile');
+      }
+    }
+    return effectiveStatus(await load(id), clock.now());
+  }
+
+  /** One reminder per invitation, with a fresh link; a retried task does not remind twice. */
+  async function remind(id: string): Promise<InvitationStatus> {
+    const now = clock.now().toISOString();
+    const { after, changed } = await update(id, (inv) =>
+      effectiveStatus(inv, clock.now()) === 'pending' && inv.reminder && !inv.remindedAt && inv.delivery.status !== 'skipped'
+        ? { ...inv, remindedAt: now }
+        : undefined,
+    );
+    if (changed) await deliverNow(id, after.delivery.sendCount + 1, true);
+    return effectiveStatus(await load(id), clock.now());
+  }
+
+  /** Past `expiresAt` and still pending: the link is revoked at Logto and the invitation marked expired. */
+  async function expire(id: string): Promise<InvitationStatus> {
+    const invitation = await load(id);
+    if (invitation.status !== 'pending' || effectiveStatus(invitation, clock.now()) !== 'expired') {
+      return effectiveStatus(invitation, clock.now());
+    }
+    if (invitation.tokenId) await identity.revokeOneTimeToken(invitation.tokenId);
+    const { after, changed } = await update(id, (inv) =>
+      inv.status === 'pending' ? { ...inv, status: 'expired', delivery: { ...inv.delivery, attempt: undefined } } : undefined,
+    );
+    if (changed) await record(after, 'expired', { type: 'system' });
+    return effectiveStatus(after, clock.now());
+  }
+
+  /**
+   * A delivery, bounce or complaint reported by the mail service. A permanent bounce or a complaint makes
+   * a pending invitation `undeliverable`: no reminder will be sent to that address.
+   */
+  async function recordMailEvent(id: string, event: MailEvent): Promise<void> {
+    const invitation = await store.get(id);
+    if (!invitation) return;
+    const stops = event.type === 'complained' || (event.type === 'bounced' && event.permanent);
+    const deliveryStatus = event.type === 'bounced' && !event.permanent ? undefined : event.type;
+    const { after, changed } = await update(id, (inv) => {
+      if (!deliveryStatus || (inv.delivery.status === deliveryStatus && !(stops && inv.status === 'pending'))) return undefined;
+      return {
+        ...inv,
+        ...(stops && inv.status === 'pending' && { status: 'undeliverable' as const }),
+        delivery: { ...inv.delivery, status: deliveryStatus },
+      };
+    });
+    if (changed || !deliveryStatus) {
+      await record(after, event.type, { type: 'system' }, { ...(event.type === 'bounced' && { permanent: event.permanent }) });
+    }
+  }
+
   return {
     create,
     get: load,
@@ -411,10 +479,16 @@ export function createInvitationLibrary(deps: InvitationDeps) {
     accept,
     deliver,
     grant,
+    reconcile,
+    remind,
+    expire,
+    recordMailEvent,
   };
 }
 
 export type InvitationLibrary = ReturnType<typeof createInvitationLibrary>;
+
+export type MailEvent = { type: 'delivered' } | { type: 'complained' } | { type: 'bounced'; permanent: boolean };
 
 /** The expiry as the invitee reads it, in the email's language; UTC so it is the same everywhere. */
 export function formatExpiry(expiresAt: string, locale: string): string {

@@ -96,6 +96,8 @@ export interface DeliveryLog {
 }
 
 export interface InvitationEmail {
+  /** Tagged on the message, so the mail service's delivery, bounce and complaint events find the invitation. */
+  invitationId: string;
   to: string;
   locale: string;
   appName: string;
@@ -152,7 +154,9 @@ export interface IdentityProvider {
   mergeCustomData(userId: string, customData: Record<string, unknown>): Promise<void>;
 }
 
-export type Job = { kind: 'deliver'; invitationId: string; sendCount: number } | { kind: 'grant'; invitationId: string };
+export type Job =
+  | { kind: 'deliver'; invitationId: string; sendCount: number; reminder?: boolean }
+  | { kind: 'grant'; invitationId: string };
 
 /** Work that must happen eventually: retried with backoff, never lost. */
 export interface JobQueue {

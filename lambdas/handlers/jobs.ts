@@ -16,7 +16,7 @@ export interface JobsDeps {
 
 export function makeJobsHandler({ invitations, log }: JobsDeps) {
   async function run(job: Job): Promise<void> {
-    if (job.kind === 'deliver') await invitations.deliver(job.invitationId, job.sendCount);
+    if (job.kind === 'deliver') await invitations.deliver(job.invitationId, job.sendCount, job.reminder);
     else await invitations.grant(job.invitationId);
   }
 

@@ -1,0 +1,20 @@
+/**
+ * The lifecycle state machine's task handler: each task re-reads the invitation and is idempotent, so
+ * Step Functions may retry it freely. Returns the invitation's effective status for the next Choice.
+ */
+import { z } from 'zod';
+import type { InvitationStatus } from '../domain/invitation.ts';
+import type { InvitationLibrary } from '../domain/invitations.ts';
+
+export const lifecycleTaskInput = z.object({
+  action: z.enum(['reconcile', 'remind', 'expire']),
+  invitationId: z.string().min(1),
+});
+export type LifecycleTaskInput = z.infer<typeof lifecycleTaskInput>;
+
+export function makeLifecycleHandler({ invitations }: { invitations: Pick<InvitationLibrary, 'reconcile' | 'remind' | 'expire'> }) {
+  return async (input: unknown): Promise<{ status: InvitationStatus }> => {
+    const { action, invitationId } = lifecycleTaskInput.parse(input);
+    return { status: await invitations[action](invitationId) };
+  };
+}

@@ -12,8 +12,8 @@ export interface DemoAppOptions {
   appName: string;
 }
 
-const escapeHtml = (value: string) =>
-  value.replace(/[&<>"']/g, (char) => `&#${char.charCodeAt(0)};`);
+const entities: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
+const escapeHtml = (value: string) => value.replace(/[&<>"']/g, (char) => entities[char]!);
 
 function page(title: string, body: string): string {
   return `<!doctype html>

@@ -1,0 +1,115 @@
+/**
+ * Helpers for tests that drive the local stack over HTTP, as a user or an admin tool would.
+ */
+import { seed } from '../../local/logto-stand-in/index.ts';
+import type { LocalStack } from '../../local/stack.ts';
+
+export interface Reply<T = any> {
+  status: number;
+  headers: Headers;
+  body: T;
+}
+
+export async function adminToken(
+  stack: Pick<LocalStack, 'logtoUrl'>,
+  options: { scope?: string; resource?: string } = {},
+): Promise<string> {
+  const response = await fetch(`${stack.logtoUrl}/oidc/token`, {
+    method: 'POST',
+    headers: {
+      authorization: `Basic ${Buffer.from(`${seed.adminClient.id}:${seed.adminClient.secret}`).toString('base64')}`,
+      'content-type': 'application/x-www-form-urlencoded',
+    },
+    body: new URLSearchParams({
+      grant_type: 'client_credentials',
+      resource: options.resource ?? seed.adminClient.resource,
+      scope: options.scope ?? 'invitations:read invitations:write',
+    }),
+  });
+  const body = (await response.json()) as { access_token?: string };
+  if (!body.access_token) throw new Error(`no admin token: ${JSON.stringify(body)}`);
+  return body.access_token;
+}
+
+export function client(baseUrl: string, token?: string) {
+  async function call(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<Reply> {
+    const response = await fetch(`${baseUrl}${path}`, {
+      method,
+      headers: {
+        ...(token && { authorization: `Bearer ${token}` }),
+        ...(body !== undefined && { 'content-type': 'application/json' }),
+        ...headers,
+      },
+      ...(body !== undefined && { body: typeof body === 'string' ? body : JSON.stringify(body) }),
+    });
+    const text = await response.text();
+    let parsed: unknown = text;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      // not JSON: keep the text
+    }
+    return { status: response.status, headers: response.headers, body: parsed };
+  }
+  return {
+    get: (path: string, headers?: Record<string, string>) => call('GET', path, undefined, headers),
+    post: (path: string, body?: unknown, headers?: Record<string, string>) => call('POST', path, body, headers),
+  };
+}
+
+export interface StoredMail {
+  messageId: string;
+  from: string;
+  destination: { to: string[] };
+  subject: string;
+  body: { html?: string; text?: string };
+  at: number;
+}
+
+/** What aws-ses-v2-local received for an address, oldest first. */
+export async function inbox(stack: Pick<LocalStack, 'sesUrl'>, to: string): Promise<StoredMail[]> {
+  const { emails } = (await (await fetch(`${stack.sesUrl}/store`)).json()) as { emails: StoredMail[] };
+  return emails.filter((mail) => mail.destination.to.includes(to));
+}
+
+/** The magic link in an email's text part. */
+export function linkIn(mail: StoredMail): URL {
+  const match = /https?:\/\/\S+type=registrationInvitation\S*/.exec(mail.body.text ?? '');
+  if (!match) throw new Error(`no invitation link in: ${mail.body.text}`);
+  return new URL(match[0]);
+}
+
+/**
+ * Clicks "Accept invitation" on the demo landing page and follows the redirects through Logto's sign-in
+ * to the demo callback, as a browser would. Returns every hop.
+ */
+export async function acceptInvitation(link: URL): Promise<{ hops: string[]; final: Response }> {
+  const landing = await fetch(link);
+  if (landing.status !== 200) throw new Error(`landing page: ${landing.status}`);
+  const html = await landing.text();
+  const href = /id="accept" href="([^"]+)"/.exec(html)?.[1]?.replaceAll('&amp;', '&');
+  if (!href) throw new Error('no Accept button on the landing page');
+  let url = new URL(href, link);
+  const hops = [url.toString()];
+  for (let i = 0; i < 5; i += 1) {
+    const response = await fetch(url, { redirect: 'manual' });
+    const location = response.headers.get('location');
+    if (response.status < 300 || response.status >= 400 || !location) return { hops, final: response };
+    url = new URL(location, url);
+    hops.push(url.toString());
+  }
+  throw new Error(`too many redirects: ${hops.join(' -> ')}`);
+}
+
+/** A Management API token for the stand-in (the service's own M2M app), to look at Logto's side. */
+export async function managementToken(stack: Pick<LocalStack, 'logtoUrl'>): Promise<string> {
+  const response = await fetch(`${stack.logtoUrl}/oidc/token`, {
+    method: 'POST',
+    headers: {
+      authorization: `Basic ${Buffer.from(`${seed.m2mApp.id}:${seed.m2mApp.secret}`).toString('base64')}`,
+      'content-type': 'application/x-www-form-urlencoded',
+    },
+    body: new URLSearchParams({ grant_type: 'client_credentials', resource: seed.managementApiResource, scope: 'all' }),
+  });
+  return ((await response.json()) as { access_token: string }).access_token;
+}

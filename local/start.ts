@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { readConfig } from '../lambdas/composition/config.ts';
 import { seed } from './logto-stand-in/index.ts';
+import { walkthrough } from './walkthrough.ts';
 import { startLocalStack } from './stack.ts';
 
 const env = readConfig(
@@ -46,17 +47,13 @@ const stack = await startLocalStack({
 
 const api = stack.apiUrl;
 const logto = stack.logtoUrl;
-const tokenStep = stack.standIn
-  ? `TOKEN=$(curl -s -u ${seed.adminClient.id}:${seed.adminClient.secret} ${logto}/oidc/token \\
-  -d grant_type=client_credentials -d resource=${stack.adminAudience} \\
-  --data-urlencode 'scope=invitations:read invitations:write' | node -pe 'JSON.parse(require("fs").readFileSync(0)).access_token')`
-  : `TOKEN=...   # an access token from ${logto}/oidc/token for resource ${stack.adminAudience} with invitations:read invitations:write`;
+const indent = (text: string) => text.replace(/^/gm, '  ');
 
 console.log(`
 logto-invitations is running locally.
 
   API            ${api}            (OpenAPI: ${api}/v1/openapi.json)
-  Logto          ${logto}${stack.standIn ? '            (local stand-in; issuer ' + logto + '/oidc)' : '  (real Logto)'}
+  Logto          ${logto}${stack.standIn ? `            (local stand-in; issuer ${logto}/oidc)` : '  (real Logto)'}
   SES inbox      ${stack.sesUrl}            (mails as JSON: ${stack.sesUrl}/store)
   DynamoDB       ${stack.dynamoUrl}            (dynalite, data in ${env.LOCAL_DATA_DIR}/)
   Demo landing   ${api}/demo/landing
@@ -64,22 +61,7 @@ logto-invitations is running locally.
 
 Walkthrough (paste into a shell):
 
-  # 1. an admin access token from Logto
-  ${tokenStep}
-
-  # 2. invite someone
-  ID=$(curl -s ${api}/v1/invitations -H "authorization: Bearer $TOKEN" -H 'content-type: application/json' \\
-    -d '{"email":"ada@example.com","roleIds":["role-member"],"organizationIds":["org-acme"],"organizationRoleIds":["orgrole-admin"],"metadata":{"team":"research"},"inviter":{"name":"Grace"}}' \\
-    | node -pe 'const r=JSON.parse(require("fs").readFileSync(0)); r.id ?? JSON.stringify(r)'); echo $ID
-
-  # 3. the email in the local inbox (or open ${stack.sesUrl} in a browser)
-  LINK=$(curl -s ${stack.sesUrl}/store | node -pe 'JSON.parse(require("fs").readFileSync(0)).emails.filter(e=>e.destination.to.includes("ada@example.com")).at(-1).body.text.match(/https?:\\/\\/\\S+registrationInvitation\\S+/)[0]'); echo $LINK
-
-  # 4. accept: open $LINK in a browser and click "Accept invitation", or let curl click it
-  curl -s -o /dev/null -w '%{url_effective}\\n' -L "$(echo "$LINK" | sed 's#/demo/landing#/demo/accept#')"
-
-  # 5. the invitation is accepted, and the user exists at Logto with the role
-  curl -s ${api}/v1/invitations/$ID -H "authorization: Bearer $TOKEN"
+${indent(walkthrough({ api, logto, ses: stack.sesUrl, adminAudience: stack.adminAudience }, stack.standIn !== undefined))}
 
 Ctrl-C stops everything; data stays in ${env.LOCAL_DATA_DIR}/ (delete it to start over).
 `);

@@ -1,0 +1,44 @@
+/**
+ * The README's walkthrough, pasted into a shell against a running local stack, ends with the invitation
+ * accepted, the email in the inbox and the user (with the role) at Logto.
+ */
+import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startLocalStack, type LocalStack } from '../../local/stack.ts';
+import { defaultUrls, walkthrough } from '../../local/walkthrough.ts';
+
+let stack: LocalStack;
+
+beforeAll(async () => {
+  stack = await startLocalStack({ logLevel: 'SILENT' });
+});
+
+afterAll(async () => {
+  await stack?.close();
+});
+
+describe('the README walkthrough', () => {
+  it('is the one npm start prints', () => {
+    expect(readFileSync(new URL('../../README.md', import.meta.url), 'utf8')).toContain(walkthrough(defaultUrls));
+  });
+
+  it('ends accepted when pasted into a shell', async () => {
+    // Prepare: the same script, pointed at this stack's ports
+    const script = walkthrough({ api: stack.apiUrl, logto: stack.logtoUrl, ses: stack.sesUrl, adminAudience: stack.adminAudience });
+
+    // Act
+    const { stdout } = await promisify(execFile)('bash', ['-euo', 'pipefail', '-c', script], { timeout: 60_000 });
+
+    // Assess
+    const lines = stdout.trim().split('\n');
+    const id = lines[0]!;
+    expect(id).toMatch(/^inv_/);
+    expect(lines[1]).toMatch(/registrationInvitation/);
+    expect(lines[2]).toMatch(/\/demo\/callback\?code=/);
+    expect(JSON.parse(lines[3]!)).toMatchObject({ id, status: 'accepted', email: 'ada@example.com' });
+    expect(JSON.parse(lines[4]!).map((event: { type: string }) => event.type)).toEqual(['created', 'sent', 'accepted', 'granted']);
+    expect(JSON.parse(lines[6]!).map((role: { id: string }) => role.id)).toEqual(['role-member']);
+  });
+});

@@ -29,8 +29,9 @@ if (env.LOGTO_ENDPOINT && (!env.LOGTO_M2M_APP_ID || !env.LOGTO_M2M_APP_SECRET)) 
   process.exit(1);
 }
 
+const ports = { api: 4000, logto: 4001, dynamo: 4002, ses: 4005 };
 const stack = await startLocalStack({
-  ports: { api: 4000, logto: 4001, dynamo: 4002, ses: 4005 },
+  ports,
   dataDir: env.LOCAL_DATA_DIR,
   logLevel: env.LOG_LEVEL,
   ...(env.LOGTO_ENDPOINT && {
@@ -43,6 +44,14 @@ const stack = await startLocalStack({
       ...(env.LOGTO_DEMO_APP_ID && { demoAppId: env.LOGTO_DEMO_APP_ID }),
     },
   }),
+}).catch((error: unknown) => {
+  const code = (error as NodeJS.ErrnoException).code;
+  console.error(
+    code === 'EADDRINUSE'
+      ? `A port the local stack needs is taken (${Object.values(ports).join(', ')}): is npm start already running?`
+      : `The local stack could not start: ${error instanceof Error ? error.message : String(error)}`,
+  );
+  process.exit(1);
 });
 
 const api = stack.apiUrl;

@@ -1,0 +1,194 @@
+/**
+ * Entities as Logto stores them (packages/schemas/tables/*.sql), field names exact, times in epoch ms,
+ * and the views its routes answer with.
+ */
+import type { JWK } from 'jose';
+
+/** Every entity of a Logto OSS instance carries this tenant. */
+export const tenantId = 'default';
+
+export type JsonObject = Record<string, unknown>;
+
+export interface User {
+  id: string;
+  username: string | null;
+  primaryEmail: string | null;
+  primaryPhone: string | null;
+  name: string | null;
+  avatar: string | null;
+  customData: JsonObject;
+  identities: JsonObject;
+  profile: JsonObject;
+  applicationId: string | null;
+  isSuspended: boolean;
+  lastSignInAt: number | null;
+  createdAt: number;
+  updatedAt: number;
+  /** scrypt hash `salt:hash` (hex); Logto itself uses Argon2i. Never leaves the stand-in. */
+  passwordDigest: string | null;
+}
+
+/** Logto's `userInfoSelectFields`: what user lists and webhook payloads carry. */
+export const toUserInfo = (user: User) => ({
+  id: user.id,
+  username: user.username,
+  primaryEmail: user.primaryEmail,
+  primaryPhone: user.primaryPhone,
+  name: user.name,
+  avatar: user.avatar,
+  customData: user.customData,
+  identities: user.identities,
+  lastSignInAt: user.lastSignInAt,
+  createdAt: user.createdAt,
+  updatedAt: user.updatedAt,
+  profile: user.profile,
+  applicationId: user.applicationId,
+  isSuspended: user.isSuspended,
+});
+
+/** `GET /users/:id` and `POST /users` add `hasPassword` to the user info. */
+export const toUserResponse = (user: User) => ({ ...toUserInfo(user), hasPassword: user.passwordDigest !== null });
+
+export type OneTimeTokenStatus = 'active' | 'consumed' | 'revoked' | 'expired';
+export const oneTimeTokenStatuses = ['active', 'consumed', 'revoked', 'expired'] as const;
+export const interactionEvents = ['SignIn', 'Register', 'ForgotPassword'] as const;
+export type InteractionEvent = (typeof interactionEvents)[number];
+
+export interface OneTimeToken {
+  id: string;
+  email: string;
+  token: string;
+  context: { jitOrganizationIds?: string[]; interactionEvent?: InteractionEvent };
+  /** The stored status; reads report `expired` for an active token past `expiresAt`. */
+  status: OneTimeTokenStatus;
+  createdAt: number;
+  expiresAt: number;
+}
+
+/** Logto computes `expired` in its select (the stored row may still say `active`). */
+export const toOneTimeTokenResponse = (token: OneTimeToken, now = Date.now()) => ({
+  tenantId,
+  ...token,
+  status: token.status === 'active' && token.expiresAt < now ? 'expired' : token.status,
+});
+
+export type RoleType = 'User' | 'MachineToMachine';
+
+export interface Role {
+  id: string;
+  name: string;
+  description: string;
+  type: RoleType;
+  isDefault: boolean;
+}
+
+export interface Organization {
+  id: string;
+  name: string;
+  description: string | null;
+  customData: JsonObject;
+  isMfaRequired: boolean;
+  branding: JsonObject;
+  createdAt: number;
+}
+
+export interface OrganizationRole {
+  id: string;
+  name: string;
+  description: string | null;
+  type: RoleType;
+}
+
+export type ApplicationType = 'Traditional' | 'MachineToMachine' | 'SPA' | 'Native';
+
+export interface Application {
+  id: string;
+  name: string;
+  secret: string;
+  description: string | null;
+  type: ApplicationType;
+  redirectUris: string[];
+  /** Per API resource indicator, the permissions its M2M roles grant (what client credentials may get). */
+  grantedScopes: Record<string, string[]>;
+  /** Its machine-to-machine roles. */
+  roleIds: string[];
+  createdAt: number;
+}
+
+/** The fields of an application that webhook payloads carry. */
+export const toApplicationSummary = ({ id, type, name, description }: Application) => ({ id, type, name, description });
+
+export const toApplicationResponse = (app: Application) => ({
+  tenantId,
+  id: app.id,
+  name: app.name,
+  secret: app.secret,
+  description: app.description,
+  type: app.type,
+  oidcClientMetadata: { redirectUris: app.redirectUris, postLogoutRedirectUris: [] },
+  customClientMetadata: {},
+  protectedAppMetadata: null,
+  customData: {},
+  isThirdParty: false,
+  createdAt: app.createdAt,
+});
+
+export interface HookConfig {
+  url: string;
+  headers?: Record<string, string>;
+  retries?: number;
+}
+
+export interface Hook {
+  id: string;
+  name: string;
+  /** Deprecated single-event form, still accepted by Logto. */
+  event: string | null;
+  events: string[];
+  config: HookConfig;
+  signingKey: string;
+  enabled: boolean;
+  createdAt: number;
+}
+
+export const toHookResponse = (hook: Hook) => ({ tenantId, ...hook });
+
+export type SignInMode = 'SignIn' | 'Register' | 'SignInAndRegister';
+export const signInModes = ['SignIn', 'Register', 'SignInAndRegister'] as const;
+
+export interface HookDelivery {
+  hookId: string;
+  event: string;
+  url: string;
+  /** The endpoint's HTTP status, when it answered. */
+  status?: number;
+  /** Why no answer came (network error, 10 s timeout). */
+  error?: string;
+  /** Epoch ms when the delivery finished. */
+  at: number;
+  payload: JsonObject;
+}
+
+export interface SigningKey {
+  alg: 'ES384' | 'RS256';
+  kid: string;
+  privateJwk: JWK;
+}
+
+/** Everything the stand-in knows; persisted as one JSON document. */
+export interface StandInState {
+  version: 1;
+  signingKey: SigningKey;
+  signInMode: SignInMode;
+  users: User[];
+  userRoles: Array<{ userId: string; roleId: string }>;
+  roles: Role[];
+  organizations: Organization[];
+  organizationRoles: OrganizationRole[];
+  organizationUsers: Array<{ organizationId: string; userId: string }>;
+  organizationUserRoles: Array<{ organizationId: string; userId: string; organizationRoleId: string }>;
+  applications: Application[];
+  oneTimeTokens: OneTimeToken[];
+  hooks: Hook[];
+  hookDeliveries: HookDelivery[];
+}

@@ -1,0 +1,77 @@
+/**
+ * Test support, namespaced under `/__standin` and not part of Logto's API: injected faults on the
+ * Management API and the token endpoint, and the log of webhook deliveries.
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+
+import { z } from 'zod';
+
+import { type Reply, type Router, guardBody, json } from '../http.ts';
+import type { RouteDeps } from './types.ts';
+
+const faultBody = z
+  .object({
+    /** Only requests with this method (any when absent). */
+    method: z.string().optional(),
+    /** Requests whose path starts with this, e.g. `/api/one-time-tokens` or `/oidc/token`. */
+    pathPrefix: z.string().startsWith('/'),
+    /** Answer with this status instead of serving the request. */
+    status: z.number().int().min(100).max(599).optional(),
+    /** How many matching requests are affected. */
+    count: z.number().int().min(1).default(1),
+    /** Wait this long first (then fail with `status`, or serve the request normally). */
+    delayMs: z.number().int().min(0).optional(),
+    /** The JSON body of the failure; a Logto-style error by default. */
+    body: z.unknown().optional(),
+    headers: z.record(z.string(), z.string()).optional(),
+  })
+  .refine((fault) => fault.status !== undefined || fault.delayMs !== undefined, 'give status, delayMs or both');
+
+type Fault = z.infer<typeof faultBody>;
+
+/** Pending faults, consumed first-in first-out by the requests they match. */
+export class Faults {
+  private pending: Fault[] = [];
+
+  add(fault: Fault) {
+    this.pending.push(fault);
+  }
+
+  clear() {
+    this.pending = [];
+  }
+
+  /** Applies the first pending fault matching the request: its failure reply, or undefined to serve it. */
+  async apply(method: string, path: string): Promise<Reply | undefined> {
+    const fault = this.pending.find(
+      (candidate) => path.startsWith(candidate.pathPrefix) && (!candidate.method || candidate.method.toUpperCase() === method),
+    );
+    if (!fault) return undefined;
+    fault.count -= 1;
+    if (fault.count === 0) this.pending = this.pending.filter((candidate) => candidate !== fault);
+
+    if (fault.delayMs) await sleep(fault.delayMs);
+    if (fault.status === undefined) return undefined;
+    const isRateLimit = fault.status === 429;
+    const body = fault.body ?? {
+      code: isRateLimit ? 'request.rate_limited' : 'standin.injected_fault',
+      message: isRateLimit ? 'Too many requests. Please try again later.' : `Fault injected by the stand-in (${fault.status}).`,
+    };
+    return json(fault.status, body, { ...(isRateLimit ? { 'Retry-After': '1' } : {}), ...fault.headers });
+  }
+}
+
+export function testSupportRoutes(router: Router, { store }: RouteDeps, faults: Faults) {
+  router.post('/__standin/faults', (ctx) => {
+    const fault = guardBody(faultBody, ctx);
+    faults.add(fault);
+    return json(201, fault);
+  });
+
+  router.delete('/__standin/faults', () => {
+    faults.clear();
+    return json(204);
+  });
+
+  router.get('/__standin/hook-deliveries', () => json(200, store.state.hookDeliveries));
+}

@@ -216,8 +216,9 @@ describe('LogtoManagementClient against the Logto stand-in', () => {
     };
     const client = makeClient({ timeoutMs: 300, fetch: recordingFetch });
     const email = uniqueEmail('slow');
-    // The stand-in drops a request whose client gave up during the delay (the user is created by the retry;
-    // the unit tests cover a lost attempt that did create it).
+    // Like Logto, the stand-in finishes the delayed request after its client gave up; the retry gets there
+    // first and creates the user, and the late original is refused as email_already_in_use (the unit tests
+    // cover the other order: a lost attempt that did create the user).
     await injectFault({ method: 'POST', pathPrefix: '/api/users', delayMs: 500, count: 1 });
 
     // Act

@@ -176,6 +176,10 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       credentials: () => secrets.m2mCredentials(),
     });
 
+    // Invitation-only, as the product is meant to run: public registration closed at (the stand-in) Logto.
+    // A real Logto is left as its admins configured it; `npm run doctor` reports its sign-in mode.
+    if (standIn) await identity.request('PATCH', '/api/sign-in-exp', { signInMode: 'SignIn' });
+
     const webhook = await ensureLogtoWebhook(identity, {
       name: 'logto-invitations (local)',
       url: `${apiUrl}/v1/webhooks/logto`,

@@ -23,8 +23,9 @@ afterAll(async () => {
 
 describe('the invitation loop', () => {
   it('invites, emails a magic link, registers the invitee at Logto through it, and reads accepted', async () => {
-    // Prepare
+    // Prepare: public registration is closed at Logto
     const email = 'ada@example.com';
+    expect((await logto.get('/api/sign-in-exp')).body.signInMode).toBe('SignIn');
 
     // Act: create
     const created = await admin.post('/v1/invitations', {

@@ -44,6 +44,8 @@ export interface LocalStackOptions {
   /** Point SES at this endpoint instead of the local SES (tests use a closed port to make it fail). */
   sesEndpointOverride?: string;
   logLevel?: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR' | 'SILENT';
+  /** The stand-in's signing keys: ES384 like Logto's default, or RS256 like a tenant rotated to RSA. */
+  standInSigningAlg?: 'ES384' | 'RS256';
   /** The service's clock (tests move it to read invitations past their expiry). */
   clock?: Clock;
 }
@@ -127,6 +129,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         port: ports.logto,
         host,
         apiBaseUrl: apiUrl,
+        ...(options.standInSigningAlg && { signingAlg: options.standInSigningAlg }),
         ...(options.dataDir && { dataFile: join(options.dataDir, 'logto.json') }),
       });
       closers.push(() => standIn!.close());

@@ -213,13 +213,20 @@ export function createInvitationLibrary(deps: InvitationDeps) {
     return { invitation: await deliverNow(invitation.id, 1) };
   }
 
-  /** Delivers in the request, and hands a retryable failure to the job queue. */
+  /**
+   * Delivers in the request. A failure that may pass goes to the job queue (`delivery.status: queued`);
+   * a refusal (SES or Logto said no for good) is recorded as `failed`. Either way the invitation stands
+   * and the caller sees its delivery status.
+   */
   async function deliverNow(id: string, sendCount: number, reminder = false): Promise<Invitation> {
     try {
       await deliver(id, sendCount, reminder);
     } catch (error) {
-      if (!(error instanceof UpstreamError)) throw error;
-      await jobs.enqueue({ kind: 'deliver', invitationId: id, sendCount, ...(reminder && { reminder }) }, retryDelaySeconds);
+      if (error instanceof UpstreamError) {
+        await jobs.enqueue({ kind: 'deliver', invitationId: id, sendCount, ...(reminder && { reminder }) }, retryDelaySeconds);
+      } else if (!(error instanceof AppError)) {
+        throw error;
+      }
     }
     return load(id);
   }

@@ -9,13 +9,18 @@ import { startLocalStack, type LocalStack } from '../../local/stack.ts';
 import { acceptInvitation, adminToken, client, inbox, linkIn, managementToken } from '../support/local-stack.ts';
 
 /** Between the mailer and aws-ses-v2-local: passes requests on, answers 503, or drops the answer. */
-type SesMode = 'up' | 'down' | 'lose-answer';
+type SesMode = 'up' | 'down' | 'reject' | 'lose-answer';
 let sesMode: SesMode = 'up';
 let sesTarget = '';
 let proxy: Server;
 
 function startSesProxy(): Promise<string> {
   proxy = createServer((req, res) => {
+    if (sesMode === 'reject') {
+      res.writeHead(400, { 'content-type': 'application/json', 'x-amzn-errortype': 'MessageRejected' });
+      res.end(JSON.stringify({ message: 'Email address is not verified.' }));
+      return;
+    }
     if (sesMode === 'down') {
       res.writeHead(503, { 'content-type': 'application/json', 'x-amzn-errortype': 'ServiceUnavailable' });
       res.end(JSON.stringify({ message: 'Service Unavailable' }));
@@ -148,6 +153,20 @@ describe('SES failing', () => {
     await acceptInvitation(linkIn(mails[0]!));
     await stack.standIn!.idle();
     expect((await admin.get(`/v1/invitations/${created.body.id}`)).body.status).toBe('accepted');
+  });
+
+  it('records a refusal for good as failed, without queueing a retry', async () => {
+    // Prepare
+    const email = 'ses-refuses@example.com';
+    sesMode = 'reject';
+    // Act
+    const created = await admin.post('/v1/invitations', { email });
+    // Assess
+    expect(created.status).toBe(201);
+    expect(created.body.delivery).toMatchObject({ status: 'failed', sendCount: 0, lastError: 'ses.rejected' });
+    expect(stack.jobs.pending.some((m) => m.job.kind === 'deliver' && m.job.invitationId === created.body.id)).toBe(false);
+    const events = (await admin.get(`/v1/invitations/${created.body.id}/events`)).body as { type: string }[];
+    expect(events.map((event) => event.type)).toEqual(['created', 'delivery_failed']);
   });
 
   it('never sends again on its own when SES may have taken the email but did not answer', async () => {

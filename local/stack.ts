@@ -23,6 +23,7 @@ import { buildService, type Service } from '../lambdas/composition/service.ts';
 import type { Clock } from '../lambdas/domain/ports.ts';
 import { ensureInvitationTemplates, supportedLocales } from '../templates/index.ts';
 import { dispatch } from './api-gateway.ts';
+import { localServiceEnv } from './defaults.ts';
 import { serveDemo } from './demo-app.ts';
 import { LocalJobQueue } from './job-queue.ts';
 import { seed, startLogtoStandIn, type StandIn } from './logto-stand-in/index.ts';
@@ -144,14 +145,12 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     }
 
     const config = readConfig(envSchema, {
-      APP_NAME: 'Acme Workspace',
-      TABLE_NAME: 'invitations',
+      ...localServiceEnv,
       LOGTO_ENDPOINT: logto.endpoint,
       LOGTO_API_INDICATOR: logto.apiIndicator,
       ADMIN_AUDIENCE: logto.adminAudience,
       LANDING_URL: `${apiUrl}/demo/landing`,
       REDIRECT_ALLOW_LIST: `${apiUrl}/`,
-      SES_FROM: 'invitations@acme.local',
       ...options.env,
     });
 

@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { readConfig } from '../lambdas/composition/config.ts';
 import { seed } from './logto-stand-in/index.ts';
 import { walkthrough } from './walkthrough.ts';
+import { localPorts } from './defaults.ts';
 import { startLocalStack } from './stack.ts';
 
 const env = readConfig(
@@ -29,7 +30,7 @@ if (env.LOGTO_ENDPOINT && (!env.LOGTO_M2M_APP_ID || !env.LOGTO_M2M_APP_SECRET)) 
   process.exit(1);
 }
 
-const ports = { api: 4000, logto: 4001, dynamo: 4002, ses: 4005 };
+const ports = localPorts;
 const stack = await startLocalStack({
   ports,
   dataDir: env.LOCAL_DATA_DIR,

@@ -2,6 +2,7 @@
  * The curl walkthrough `npm start` prints and the README shows (a test keeps the README's copy equal to
  * this one, and another runs it in a shell against a live local stack).
  */
+import { localPorts, localUrl } from './defaults.ts';
 import { seed } from './logto-stand-in/index.ts';
 
 export interface WalkthroughUrls {
@@ -12,9 +13,9 @@ export interface WalkthroughUrls {
 }
 
 export const defaultUrls: WalkthroughUrls = {
-  api: 'http://127.0.0.1:4000',
-  logto: 'http://127.0.0.1:4001',
-  ses: 'http://127.0.0.1:4005',
+  api: localUrl(localPorts.api),
+  logto: localUrl(localPorts.logto),
+  ses: localUrl(localPorts.ses),
   adminAudience: seed.adminClient.resource,
 };
 

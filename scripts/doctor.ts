@@ -20,6 +20,7 @@ import { runDoctor, type DoctorTarget } from '../lambdas/doctor/checks.ts';
 import { formatReport } from '../lambdas/doctor/report.ts';
 import { awsTarget, localTarget, readStackOutputs } from '../lambdas/doctor/targets.ts';
 import { seed } from '../local/logto-stand-in/index.ts';
+import { localPorts, localServiceEnv, localUrl } from '../local/defaults.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -70,19 +71,18 @@ async function buildTarget(): Promise<DoctorTarget> {
   if (realLogto && (!localEnv.LOGTO_M2M_APP_ID || !localEnv.LOGTO_M2M_APP_SECRET)) {
     throw new Error('LOGTO_ENDPOINT is set: set LOGTO_M2M_APP_ID and LOGTO_M2M_APP_SECRET too, as for npm start.');
   }
-  const sesUrl = 'http://127.0.0.1:4005';
+  const sesUrl = localUrl(localPorts.ses);
   return localTarget({
-    apiUrl: 'http://127.0.0.1:4000',
-    logtoUrl: localEnv.LOGTO_ENDPOINT ?? 'http://127.0.0.1:4001',
+    apiUrl: localUrl(localPorts.api),
+    logtoUrl: localEnv.LOGTO_ENDPOINT ?? localUrl(localPorts.logto),
     sesUrl,
     apiIndicator: localEnv.LOGTO_API_INDICATOR,
     m2m: realLogto
       ? { appId: localEnv.LOGTO_M2M_APP_ID!, appSecret: localEnv.LOGTO_M2M_APP_SECRET! }
       : { appId: seed.m2mApp.id, appSecret: seed.m2mApp.secret },
     m2mSource: realLogto ? 'LOGTO_M2M_APP_ID / LOGTO_M2M_APP_SECRET' : "the stand-in's seeded M2M app",
-    // local/stack.ts: SES_FROM and the default SES_TEMPLATE_PREFIX.
-    sesIdentity: 'invitations@acme.local',
-    templatePrefix: 'logto-invitations',
+    sesIdentity: localServiceEnv.SES_FROM,
+    templatePrefix: localServiceEnv.SES_TEMPLATE_PREFIX,
     ses: new SESv2Client({
       endpoint: sesUrl,
       region: 'us-east-1',

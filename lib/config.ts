@@ -1,0 +1,116 @@
+/**
+ * The CDK app's configuration: `cdk.json` context (or `-c key=value`), validated once with zod. A missing or
+ * bad value fails synthesis with a message naming the key, before anything is bundled.
+ */
+import type { Node } from 'constructs';
+import { z } from 'zod';
+import { supportedLocales } from '../templates/invitation-contract.ts';
+
+/** `-c key=value` always gives strings; cdk.json gives JSON. Both spellings are accepted. */
+const list = z
+  .union([z.array(z.string()), z.string()])
+  .default([])
+  .transform((value) =>
+    (Array.isArray(value) ? value : value.split(','))
+      .map((item) => item.trim())
+      .filter(Boolean),
+  );
+
+const flag = z.union([z.boolean(), z.enum(['true', 'false']).transform((value) => value === 'true')]);
+
+const seconds = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+
+/** `invitations@example.com` or `Example <invitations@example.com>`: SES's `FromEmailAddress`. */
+const fromAddress = z
+  .string()
+  .trim()
+  .refine((value) => addressOf(value) !== undefined, 'Must be an email address, optionally with a display name: "Acme <no-reply@acme.example>".');
+
+/** A domain (`acme.example`) or an email address verified in SES. */
+const sesIdentity = z
+  .string()
+  .trim()
+  .regex(/^([^\s@<>]+@)?[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$/i, 'Must be a domain or an email address verified in SES.');
+
+const httpsUrl = z.url({ protocol: /^https$/, message: 'Must be an https:// URL.' });
+
+export const contextSchema = z
+  .object({
+    /** The CloudFormation stack name. */
+    stackName: z
+      .string()
+      .regex(/^[A-Za-z][A-Za-z0-9-]{0,127}$/, 'Must be a CloudFormation stack name (letters, digits, hyphens).')
+      .default('LogtoInvitations'),
+    account: z.string().regex(/^\d{12}$/, 'Must be a 12-digit AWS account id.').optional(),
+    region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'Must be an AWS region such as eu-central-1.').optional(),
+    logtoEndpoint: z.url({ protocol: /^https?$/, message: 'Must be the URL of the Logto instance.' }).transform((url) => url.replace(/\/+$/, '')),
+    logtoApiIndicator: z.url().optional(),
+    adminAudience: z.string().min(1, 'Must be the indicator of the API resource admin tokens are issued for.'),
+    adminIssuer: z.url().optional(),
+    landingUrl: httpsUrl,
+    redirectAllowList: list.pipe(z.array(httpsUrl)),
+    allowedEmailDomains: list.pipe(z.array(z.string().regex(/^[a-z0-9.-]+\.[a-z]{2,}$/i, 'Must be a domain such as example.com.'))),
+    appName: z.string().min(1).max(64).default('Logto'),
+    sesFromAddress: fromAddress,
+    sesIdentity: sesIdentity.optional(),
+    defaultLocale: z.enum(supportedLocales).default('en'),
+    defaultExpiresIn: seconds(300, 2_592_000).default(604_800),
+    reminderBeforeExpiry: seconds(60, 2_592_000).default(172_800),
+    m2mSecretArn: z
+      .string()
+      .regex(
+        /^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:.+-[A-Za-z0-9]{6}$/,
+        'Must be the complete ARN of a Secrets Manager secret (ending in -XXXXXX).',
+      )
+      .optional(),
+    wireLogto: flag.optional(),
+    disableRegistration: flag.default(false),
+    removalPolicy: z.enum(['retain', 'destroy']).default('retain'),
+    alarmTopicArn: z
+      .string()
+      .regex(/^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[\w-]+$/, 'Must be the ARN of an SNS topic.')
+      .optional(),
+  })
+  .superRefine((context, issues) => {
+    if (context.reminderBeforeExpiry >= context.defaultExpiresIn) {
+      issues.addIssue({
+        code: 'custom',
+        path: ['reminderBeforeExpiry'],
+        message: `Must be shorter than defaultExpiresIn (${context.defaultExpiresIn} s).`,
+      });
+    }
+  });
+
+export type AppContext = z.output<typeof contextSchema>;
+
+/** Raised for bad context; its message names every bad key. */
+export class ContextError extends Error {
+  override name = 'ContextError';
+}
+
+/** The keys this app reads from the context (the rest of cdk.json is CDK's own feature flags). */
+export const contextKeys = Object.keys(contextSchema.shape) as (keyof AppContext)[];
+
+/** Reads and validates this app's context keys; throws a {@link ContextError} naming each bad one. */
+export function readContext(node: Node): AppContext {
+  const raw = Object.fromEntries(contextKeys.map((key) => [key, node.tryGetContext(key)]).filter(([, value]) => value !== undefined));
+  const result = contextSchema.safeParse(raw);
+  if (!result.success) {
+    const problems = result.error.issues.map((issue) => {
+      const key = issue.path.join('.') || '(context)';
+      const given = issue.path.length > 0 ? raw[String(issue.path[0])] : undefined;
+      const shown = given === undefined ? 'missing' : `got ${JSON.stringify(given)}`;
+      return `  ${key}: ${issue.message} (${shown})`;
+    });
+    throw new ContextError(
+      `Invalid CDK context (cdk.json "context" or -c key=value):\n${problems.join('\n')}`,
+    );
+  }
+  return result.data;
+}
+
+/** The bare address of `Name <address>` or `address`; undefined when it is not one. */
+export function addressOf(from: string): string | undefined {
+  const match = /^(?:[^<>]*<([^<>\s]+@[^<>\s]+)>|([^<>\s]+@[^<>\s]+))$/.exec(from.trim());
+  return match?.[1] ?? match?.[2];
+}

@@ -1,0 +1,279 @@
+import { Duration, Names, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
+import type * as ses from 'aws-cdk-lib/aws-ses';
+import type { ITopic } from 'aws-cdk-lib/aws-sns';
+import { Construct } from 'constructs';
+import { defaultApiIndicator, envSchema, readConfig } from '../lambdas/composition/config.ts';
+import { isSupportedLocale, supportedLocales, type SupportedLocale } from '../templates/invitation-contract.ts';
+import { addressOf } from './config.ts';
+import { Alarms } from './constructs/alarms.ts';
+import { DeliveryQueue } from './constructs/delivery-queue.ts';
+import { Email } from './constructs/email.ts';
+import { functionSpecs, ServiceFunctions } from './constructs/functions.ts';
+import { HttpApi } from './constructs/http-api.ts';
+import { Lifecycle } from './constructs/lifecycle.ts';
+import { LogtoWiring } from './constructs/logto-wiring.ts';
+import { Secrets } from './constructs/secrets.ts';
+import { Storage } from './constructs/storage.ts';
+
+export interface InvitationServiceProps {
+  /** The Logto instance, e.g. `https://acme.logto.app` (Cloud) or `https://auth.acme.example` (self-hosted). */
+  readonly logtoEndpoint: string;
+  /**
+   * The Management API resource the M2M app asks tokens for.
+   * @default `https://{tenant}.logto.app/api` for a Logto Cloud endpoint, `https://default.logto.app/api` otherwise
+   */
+  readonly logtoApiIndicator?: string;
+  /**
+   * The Logto M2M app's credentials, as JSON `{"appId": "...", "appSecret": "..."}`. The app needs a role with the
+   * Management API's `all` permission.
+   * @default - a secret is created with empty values for you to fill in; until then every Logto call fails with
+   * `secrets.invalid`, and the Logto wiring is off (see `wireLogto`)
+   */
+  readonly m2mSecret?: ISecret;
+  /** The API resource (indicator) admin access tokens are issued for, with scopes `invitations:read` and `invitations:write`. */
+  readonly adminAudience: string;
+  /** The issuer admin tokens must carry. @default `${logtoEndpoint}/oidc` */
+  readonly adminIssuer?: string;
+  /** The From of invitation emails: `invitations@acme.example` or `Acme <invitations@acme.example>`. */
+  readonly sesFromAddress: string;
+  /**
+   * The verified SES identity the From address belongs to: a domain or the address itself. Sending is allowed
+   * through this identity only, and only from `sesFromAddress`.
+   * @default the domain of `sesFromAddress`
+   */
+  readonly sesIdentity?: string;
+  /**
+   * A configuration set to send through; the service adds its EventBridge event destination to it.
+   * @default - one is created (reputation metrics on, the suppression list applied to bounces and complaints)
+   */
+  readonly sesConfigurationSet?: ses.IConfigurationSet;
+  /**
+   * Prefix of the SES template names (`<prefix>-invitation-<locale>`), unique in the account and region.
+   * @default - derived from the stack name and this construct's path
+   */
+  readonly sesTemplatePrefix?: string;
+  /** Shown in the email. @default 'Logto' */
+  readonly appName?: string;
+  /** Your app's page the email links to; it passes `token` and `email` to Logto's sign-in. */
+  readonly landingUrl: string;
+  /** URL prefixes an invitation's `redirectUrl` may start with. @default - none: `redirectUrl` is refused */
+  readonly redirectAllowList?: readonly string[];
+  /** Email domains that may be invited. @default - any */
+  readonly allowedEmailDomains?: readonly string[];
+  /** Lifetime of an invitation created without `expiresIn` (5 minutes to 30 days). @default Duration.days(7) */
+  readonly defaultExpiresIn?: Duration;
+  /** How long before expiry the one reminder goes out, for invitations that ask for one. @default Duration.days(2) */
+  readonly reminderBeforeExpiry?: Duration;
+  /** The template used for locales without one. @default 'en' */
+  readonly defaultLocale?: SupportedLocale;
+  /**
+   * What happens to the table, the secrets and the log groups when they leave the stack.
+   * @default RemovalPolicy.RETAIN
+   */
+  readonly removalPolicy?: RemovalPolicy;
+  /** DynamoDB deletion protection on the table. @default - true, unless `removalPolicy` is DESTROY */
+  readonly deletionProtection?: boolean;
+  /** Where alarms go. @default - a topic is created (subscribe to it) */
+  readonly alarmTopic?: ITopic;
+  /**
+   * Register the Logto webhook at deploy time (and remove it with the stack). Needs working M2M credentials.
+   * @default - true when `m2mSecret` is given; false when the construct creates the (empty) secret: fill it, then
+   * deploy again with `wireLogto: true`
+   */
+  readonly wireLogto?: boolean;
+  /**
+   * Also switch the tenant to `signInMode: SignIn`, so that invitations are the only way to register.
+   * @default false - the tenant's sign-in mode is left as it is
+   */
+  readonly disableRegistration?: boolean;
+  /** Retention of every log group of the service. @default RetentionDays.THREE_MONTHS */
+  readonly logRetention?: logs.RetentionDays;
+  /** Steady-state requests per second over the whole API. @default 50 */
+  readonly apiRateLimit?: number;
+  /** Requests allowed in a burst. @default 100 */
+  readonly apiBurstLimit?: number;
+  /**
+   * Job-queue workers at most. Each handles its batch one email at a time (a Logto call and an SES call, about
+   * 0.3 to 0.5 s), so 2 workers send about 4 to 7 emails a second: under SES's starting production quota
+   * (14 a second) and Logto Cloud's 200 requests per 10 s. Raise it with your SES quota. Minimum 2.
+   * @default 2
+   */
+  readonly deliveryConcurrency?: number;
+}
+
+/**
+ * Invitation-only registration for Logto: the whole service, in one construct.
+ *
+ * Creates (construct ids are stable: renaming one replaces the resource):
+ * - `Storage/Table`: the DynamoDB table (on-demand, PITR, deletion protection, TTL);
+ * - `Secrets/M2mCredentials` (unless `m2mSecret` is given) and `Secrets/WebhookSigningKey`;
+ * - `DeliveryQueue/Queue` and `DeliveryQueue/DeadLetterQueue`: the job queue, drained by the jobs function;
+ * - `Email`: one SES template per locale, the configuration set, its EventBridge event destination, the rule
+ *   routing delivery/bounce/complaint/reject events to the mail-events function, and that rule's dead-letter queue;
+ * - `Functions/{Api,Webhook,Jobs,MailEvents,Lifecycle,LogtoWiring}`: the Lambdas, each with its own role, log
+ *   group and least-privilege grants;
+ * - `Lifecycle/StateMachine`: the per-invitation Step Functions state machine (reminder, expiry, reconcile);
+ * - `HttpApi/Api`: the HTTP API with the routes of the route table, throttling and access logs;
+ * - `LogtoWiring/Webhook`: the custom resource registering the Logto webhook (when `wireLogto`);
+ * - `Alarms`: errors and throttles per function, dead-letter queues, lifecycle failures, SES bounce and
+ *   complaint rates, to `alarmTopic` (or `Alarms/Topic`).
+ */
+export class InvitationService extends Construct {
+  /** The API's base URL, with a trailing slash. */
+  readonly apiUrl: string;
+  /** Where Logto must post its webhooks. */
+  readonly webhookUrl: string;
+  /** The Logto instance, without a trailing slash. */
+  readonly logtoEndpoint: string;
+  /** The Management API resource the M2M app asks tokens for. */
+  readonly logtoApiIndicator: string;
+  /** The SES identity invitations are sent through. */
+  readonly sesIdentity: string;
+  readonly storage: Storage;
+  readonly secrets: Secrets;
+  readonly deliveryQueue: DeliveryQueue;
+  readonly email: Email;
+  readonly functions: ServiceFunctions;
+  readonly lifecycle: Lifecycle;
+  readonly httpApi: HttpApi;
+  readonly logtoWiring?: LogtoWiring;
+  readonly alarms: Alarms;
+
+  /**
+   * `<stack name>-<hash of this construct's path>`: names what must be unique per deployment in an account
+   * (SES templates) or a Logto tenant (the hook), stable across deploys, readable in a console.
+   */
+  readonly deploymentName: string;
+
+  constructor(scope: Construct, id: string, props: InvitationServiceProps) {
+    super(scope, id);
+    this.deploymentName = `${Stack.of(this).stackName.slice(0, 40)}-${Names.uniqueId(this).slice(-8)}`;
+    const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
+    const logRetention = props.logRetention ?? logs.RetentionDays.THREE_MONTHS;
+    const logtoEndpoint = props.logtoEndpoint.replace(/\/+$/, '');
+    this.logtoEndpoint = logtoEndpoint;
+    const defaultLocale = props.defaultLocale ?? 'en';
+    const defaultExpiresIn = props.defaultExpiresIn ?? Duration.days(7);
+    const reminderBeforeExpiry = props.reminderBeforeExpiry ?? Duration.days(2);
+    const fromAddress = addressOf(props.sesFromAddress);
+    if (!fromAddress) throw new Error(`InvitationService: sesFromAddress "${props.sesFromAddress}" is not an email address.`);
+    if (!isSupportedLocale(defaultLocale)) {
+      throw new Error(`InvitationService: no template for defaultLocale "${defaultLocale}" (have: ${supportedLocales.join(', ')}).`);
+    }
+    const deliveryConcurrency = props.deliveryConcurrency ?? 2;
+    if (!Number.isInteger(deliveryConcurrency) || deliveryConcurrency < 2 || deliveryConcurrency > 1000) {
+      throw new Error(`InvitationService: deliveryConcurrency must be an integer from 2 to 1000 (SQS event sources), got ${deliveryConcurrency}.`);
+    }
+    if (reminderBeforeExpiry.toSeconds() >= defaultExpiresIn.toSeconds()) {
+      throw new Error('InvitationService: reminderBeforeExpiry must be shorter than defaultExpiresIn.');
+    }
+
+    this.storage = new Storage(this, 'Storage', {
+      removalPolicy,
+      deletionProtection: props.deletionProtection ?? removalPolicy !== RemovalPolicy.DESTROY,
+    });
+    this.secrets = new Secrets(this, 'Secrets', { ...(props.m2mSecret && { m2mSecret: props.m2mSecret }), removalPolicy });
+    this.deliveryQueue = new DeliveryQueue(this, 'DeliveryQueue', {
+      consumerTimeout: functionSpecs.jobs.timeout,
+      maxReceiveCount: 5,
+    });
+    this.sesIdentity = props.sesIdentity ?? fromAddress.split('@')[1]!;
+    this.email = new Email(this, 'Email', {
+      fromAddress: props.sesFromAddress,
+      fromBareAddress: fromAddress,
+      identity: this.sesIdentity,
+      templatePrefix: props.sesTemplatePrefix ?? this.deploymentName,
+      ...(props.sesConfigurationSet && { configurationSet: props.sesConfigurationSet }),
+    });
+
+    const apiIndicator = props.logtoApiIndicator ?? defaultApiIndicator(logtoEndpoint);
+    this.logtoApiIndicator = apiIndicator;
+    const environment: Record<string, string> = {
+      APP_NAME: props.appName ?? 'Logto',
+      LOGTO_ENDPOINT: logtoEndpoint,
+      LOGTO_API_INDICATOR: apiIndicator,
+      ADMIN_AUDIENCE: props.adminAudience,
+      ADMIN_ISSUER: props.adminIssuer ?? `${logtoEndpoint}/oidc`,
+      LANDING_URL: props.landingUrl,
+      REDIRECT_ALLOW_LIST: (props.redirectAllowList ?? []).join(','),
+      ALLOWED_EMAIL_DOMAINS: (props.allowedEmailDomains ?? []).join(','),
+      DEFAULT_EXPIRES_IN: String(defaultExpiresIn.toSeconds()),
+      REMINDER_BEFORE_EXPIRY: String(reminderBeforeExpiry.toSeconds()),
+      DEFAULT_LOCALE: defaultLocale,
+    };
+    assertServiceEnvironment({ ...environment, ...this.email.environment() });
+
+    this.functions = new ServiceFunctions(this, 'Functions', {
+      environment,
+      wiringEnvironment: { LOGTO_ENDPOINT: logtoEndpoint, LOGTO_API_INDICATOR: apiIndicator },
+      table: this.storage,
+      m2mSecret: this.secrets.m2mCredentials,
+      webhookSecret: this.secrets.webhookSigningKey,
+      jobQueue: this.deliveryQueue.queue,
+      email: this.email,
+      logRetention,
+      removalPolicy,
+    });
+    this.deliveryQueue.drainWith(this.functions.jobs, {
+      // Five jobs per invocation keep a batch (one after the other) well inside the 60 s timeout.
+      batchSize: 5,
+      maxConcurrency: deliveryConcurrency,
+    });
+    this.email.routeEventsTo(this.functions.mailEvents);
+
+    this.lifecycle = new Lifecycle(this, 'Lifecycle', { handler: this.functions.lifecycle, logRetention, removalPolicy });
+    this.lifecycle.grantControl(this.functions.api);
+    this.lifecycle.grantControl(this.functions.webhook);
+
+    this.httpApi = new HttpApi(this, 'HttpApi', {
+      functions: { api: this.functions.api, webhook: this.functions.webhook },
+      rateLimit: props.apiRateLimit ?? 50,
+      burstLimit: props.apiBurstLimit ?? 100,
+      logRetention,
+      removalPolicy,
+    });
+    this.apiUrl = this.httpApi.url;
+    this.webhookUrl = `${this.httpApi.url}v1/webhooks/logto`;
+
+    if (props.wireLogto ?? !this.secrets.m2mCreated) {
+      this.logtoWiring = new LogtoWiring(this, 'LogtoWiring', {
+        handler: this.functions.logtoWiring,
+        webhookUrl: this.webhookUrl,
+        hookName: `logto-invitations ${this.deploymentName}`,
+        disableRegistration: props.disableRegistration ?? false,
+        after: [this.httpApi.stage, this.httpApi.api],
+        logRetention,
+        removalPolicy,
+      });
+    }
+
+    this.alarms = new Alarms(this, 'Alarms', {
+      ...(props.alarmTopic && { topic: props.alarmTopic }),
+      functions: this.functions.all(),
+      deadLetterQueues: {
+        JobsDeadLetterQueue: this.deliveryQueue.deadLetterQueue,
+        MailEventsDeadLetterQueue: this.email.mailEventsDeadLetterQueue!,
+      },
+      stateMachine: this.lifecycle.stateMachine,
+    });
+  }
+}
+
+/**
+ * Runs the service's own environment schema over what the functions will get, so a value the Lambdas would
+ * refuse at cold start fails synthesis instead. Values only known at deploy time (tokens) are stood in for.
+ */
+function assertServiceEnvironment(environment: Record<string, string>): void {
+  const standIn = (key: string) => (/(_URL|_ENDPOINT|_INDICATOR|_ISSUER)$/.test(key) ? 'https://deploy-time.invalid' : 'deploy-time');
+  const standIns = { TABLE_NAME: standIn('TABLE_NAME') };
+  const literal = Object.fromEntries(
+    Object.entries(environment).map(([key, value]) => [key, Token.isUnresolved(value) ? standIn(key) : value]),
+  );
+  try {
+    readConfig(envSchema, { ...standIns, ...literal });
+  } catch (error) {
+    throw new Error(`InvitationService: ${(error as Error).message}`);
+  }
+}

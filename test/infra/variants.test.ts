@@ -1,0 +1,60 @@
+/**
+ * The props that change what is deployed: the M2M secret created or given, the Logto wiring on or off,
+ * removal policy, an existing alarm topic.
+ */
+import { beforeAll, describe, expect, it } from 'vitest';
+import { logicalId, resources, synthApp, type TestApp } from './app.ts';
+
+let asShipped: TestApp;
+let disposable: TestApp;
+const alarmTopicArn = 'arn:aws:sns:eu-central-1:123456789012:platform-alarms';
+
+beforeAll(() => {
+  asShipped = synthApp();
+  disposable = synthApp({ removalPolicy: 'destroy', alarmTopicArn, wireLogto: 'true', disableRegistration: false });
+}, 60_000);
+
+describe('as cdk.json ships (no M2M secret given)', () => {
+  it('creates the M2M secret with empty values for the team to fill, and keeps it', () => {
+    const { stack, template } = asShipped;
+    const secret = stack.service.secrets.m2mCredentials;
+    const [resource] = Object.entries(resources(template, 'AWS::SecretsManager::Secret')).filter(([id]) => id === logicalId(stack, secret as never));
+    expect(resource![1].Properties.SecretString).toBe('{"appId":"","appSecret":""}');
+    expect(resource![1].Properties.GenerateSecretString).toBeUndefined();
+    template.hasResource('AWS::SecretsManager::Secret', { DeletionPolicy: 'Retain' });
+    template.hasOutput('M2mSecretArn', { Value: { Ref: logicalId(stack, secret as never) } });
+  });
+
+  it('does not wire Logto, which would fail with empty credentials', () => {
+    expect(Object.keys(asShipped.template.findResources('Custom::LogtoWebhook'))).toEqual([]);
+    expect(asShipped.stack.service.logtoWiring).toBeUndefined();
+  });
+
+  it('keeps the webhook secret a random placeholder until the wiring writes the real key', () => {
+    const secret = asShipped.stack.service.secrets.webhookSigningKey;
+    const resource = resources(asShipped.template, 'AWS::SecretsManager::Secret')[logicalId(asShipped.stack, secret)]!;
+    expect(resource.Properties.GenerateSecretString).toMatchObject({ GenerateStringKey: 'signingKey', SecretStringTemplate: '{}' });
+  });
+});
+
+describe('removalPolicy destroy, an existing alarm topic, wiring switched on explicitly', () => {
+  it('lets the table, secrets and logs go with the stack, without deletion protection', () => {
+    const { template } = disposable;
+    const [table] = Object.values(template.findResources('AWS::DynamoDB::GlobalTable'));
+    expect(table).toMatchObject({ DeletionPolicy: 'Delete' });
+    expect(table!.Properties.Replicas[0].DeletionProtectionEnabled).toBe(false);
+    for (const type of ['AWS::SecretsManager::Secret', 'AWS::Logs::LogGroup']) {
+      for (const resource of Object.values(template.findResources(type))) expect(resource.DeletionPolicy).toBe('Delete');
+    }
+  });
+
+  it('sends alarms to the given topic and creates none', () => {
+    const { template } = disposable;
+    expect(Object.keys(template.findResources('AWS::SNS::Topic'))).toEqual([]);
+    for (const alarm of Object.values(resources(template, 'AWS::CloudWatch::Alarm'))) expect(alarm.Properties.AlarmActions).toEqual([alarmTopicArn]);
+  });
+
+  it('wires Logto when asked, leaving registration as it is', () => {
+    disposable.template.hasResourceProperties('Custom::LogtoWebhook', { disableRegistration: 'false' });
+  });
+});

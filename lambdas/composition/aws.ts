@@ -4,7 +4,7 @@
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
-import { Logger } from '@aws-lambda-powertools/logger';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { z } from 'zod';
 import { createAccessTokenVerifier } from '../adapters/access-token-verifier.ts';
 import { DynamoInvitationStore } from '../adapters/dynamo-store.ts';
@@ -14,6 +14,7 @@ import { createSesMailerClient, SesMailer } from '../adapters/ses-mailer.ts';
 import { SqsJobQueue } from '../adapters/sqs-job-queue.ts';
 import { supportedLocales } from '../../templates/invitation-contract.ts';
 import { envSchema, invitationSettings, readConfig } from './config.ts';
+import { logger, countEvent, tracer } from './observability.ts';
 import { buildService } from './service.ts';
 
 export const awsEnvSchema = z.intersection(
@@ -25,12 +26,23 @@ export const awsEnvSchema = z.intersection(
   }),
 );
 
+/** The store, counting every audit event it records as a CloudWatch metric. */
+class MeteredInvitationStore extends DynamoInvitationStore {
+  override async appendEvent(...args: Parameters<DynamoInvitationStore['appendEvent']>): Promise<void> {
+    await super.appendEvent(...args);
+    countEvent(args[1].type);
+  }
+}
+
 export function buildAwsService(env: Record<string, string | undefined> = process.env) {
   const config = readConfig(awsEnvSchema, env);
-  const log = new Logger({ serviceName: 'logto-invitations' });
-  const secrets = new SecretsManagerSecrets({ m2mSecretId: config.M2M_SECRET_ID, webhookSecretId: config.WEBHOOK_SECRET_ID });
+  const secrets = new SecretsManagerSecrets({
+    m2mSecretId: config.M2M_SECRET_ID,
+    webhookSecretId: config.WEBHOOK_SECRET_ID,
+    client: tracer.captureAWSv3Client(new SecretsManagerClient({})),
+  });
   return buildService({
-    store: new DynamoInvitationStore({ client: new DynamoDBClient({}), tableName: config.TABLE_NAME }),
+    store: new MeteredInvitationStore({ client: tracer.captureAWSv3Client(new DynamoDBClient({})), tableName: config.TABLE_NAME }),
     identity: new LogtoManagementClient({
       endpoint: config.LOGTO_ENDPOINT,
       apiIndicator: config.LOGTO_API_INDICATOR,
@@ -38,16 +50,16 @@ export function buildAwsService(env: Record<string, string | undefined> = proces
     }),
     mailer: new SesMailer({
       // One attempt: an SDK retry after a timeout could send an accepted email twice (see SesMailer).
-      client: createSesMailerClient(),
+      client: tracer.captureAWSv3Client(createSesMailerClient()),
       from: config.SES_FROM,
       ...(config.SES_CONFIGURATION_SET && { configurationSet: config.SES_CONFIGURATION_SET }),
       templateNamePrefix: config.SES_TEMPLATE_PREFIX,
       defaultLocale: config.DEFAULT_LOCALE,
     }),
-    jobs: new SqsJobQueue({ client: new SQSClient({}), queueUrl: config.JOB_QUEUE_URL }),
+    jobs: new SqsJobQueue({ client: tracer.captureAWSv3Client(new SQSClient({})), queueUrl: config.JOB_QUEUE_URL }),
     verifier: createAccessTokenVerifier({ issuer: config.ADMIN_ISSUER, audience: config.ADMIN_AUDIENCE }),
     webhookSigningKey: () => secrets.webhookSigningKey(),
     settings: invitationSettings(config, supportedLocales),
-    log,
+    log: logger,
   });
 }

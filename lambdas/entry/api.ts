@@ -1,4 +1,5 @@
-/** The api Lambda. */
+/** The api Lambda: the shared handler, with Powertools tracing, metrics and request-scoped logs. */
 import { buildAwsService } from '../composition/aws.ts';
+import { instrument } from '../composition/observability.ts';
 
-export const handler = buildAwsService().api;
+export const handler = instrument(buildAwsService().api);

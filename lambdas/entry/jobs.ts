@@ -1,4 +1,5 @@
-/** The jobs Lambda. */
+/** The jobs Lambda: the shared handler, with Powertools tracing, metrics and request-scoped logs. */
 import { buildAwsService } from '../composition/aws.ts';
+import { instrument } from '../composition/observability.ts';
 
-export const handler = buildAwsService().jobs;
+export const handler = instrument(buildAwsService().jobs);

@@ -1,4 +1,5 @@
-/** The lifecycle state machine's task Lambda. */
+/** The lifecycle Lambda: the shared handler, with Powertools tracing, metrics and request-scoped logs. */
 import { buildAwsService } from '../composition/aws.ts';
+import { instrument } from '../composition/observability.ts';
 
-export const handler = buildAwsService().lifecycle;
+export const handler = instrument(buildAwsService().lifecycle);

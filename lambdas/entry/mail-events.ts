@@ -1,4 +1,5 @@
-/** The Lambda receiving SES configuration-set events from EventBridge. */
+/** The mail-events Lambda: the shared handler, with Powertools tracing, metrics and request-scoped logs. */
 import { buildAwsService } from '../composition/aws.ts';
+import { instrument } from '../composition/observability.ts';
 
-export const handler = buildAwsService().mailEvents;
+export const handler = instrument(buildAwsService().mailEvents);

@@ -1,4 +1,5 @@
-/** The webhook Lambda. */
+/** The webhook Lambda: the shared handler, with Powertools tracing, metrics and request-scoped logs. */
 import { buildAwsService } from '../composition/aws.ts';
+import { instrument } from '../composition/observability.ts';
 
-export const handler = buildAwsService().webhook;
+export const handler = instrument(buildAwsService().webhook);

@@ -1,7 +1,7 @@
 import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction, OutputFormat, SourceMapMode } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { LogLevel, NodejsFunction, OutputFormat, SourceMapMode } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
@@ -115,6 +115,8 @@ export class ServiceFunction extends NodejsFunction {
         bundleAwsSDK: true,
         externalModules: [],
         metafile: false,
+        // esbuild's per-bundle size summary is noise in `cdk synth`; its warnings and errors still show.
+        logLevel: LogLevel.WARNING,
       },
     });
     this.home = home;

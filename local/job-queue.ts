@@ -85,7 +85,24 @@ export class LocalJobQueue implements JobQueue {
     if (due.length === 0) return;
     this.messages = this.messages.filter((message) => !due.includes(message));
     for (const message of due) message.receives += 1;
-    const { batchItemFailures } = await this.handler({
+    const batchItemFailures = await this.deliverBatch(due, now);
+    const failed = new Set(batchItemFailures.map((failure) => failure.itemIdentifier));
+    for (const message of due.filter((m) => failed.has(m.id))) {
+      if (message.receives >= (this.options.maxReceives ?? 8)) {
+        this.dead.push(message);
+        continue;
+      }
+      const backoffSeconds = Math.min(300, 5 * 2 ** (message.receives - 1));
+      message.dueAt = Date.now() + backoffSeconds * 1000 * this.scale;
+      this.messages.push(message);
+    }
+    this.save();
+  }
+
+  /** Like SQS with a Lambda consumer: a handler that throws fails the whole batch, which is retried. */
+  private async deliverBatch(due: Message[], now: number): Promise<SQSBatchResponse['batchItemFailures']> {
+    try {
+      const { batchItemFailures } = await this.handler!({
       Records: due.map((message) => ({
         messageId: message.id,
         receiptHandle: message.id,
@@ -102,18 +119,11 @@ export class LocalJobQueue implements JobQueue {
         eventSourceARN: 'arn:aws:sqs:local:000000000000:jobs',
         awsRegion: 'local',
       })),
-    });
-    const failed = new Set(batchItemFailures.map((failure) => failure.itemIdentifier));
-    for (const message of due.filter((m) => failed.has(m.id))) {
-      if (message.receives >= (this.options.maxReceives ?? 8)) {
-        this.dead.push(message);
-        continue;
-      }
-      const backoffSeconds = Math.min(300, 5 * 2 ** (message.receives - 1));
-      message.dueAt = Date.now() + backoffSeconds * 1000 * this.scale;
-      this.messages.push(message);
+      });
+      return batchItemFailures;
+    } catch {
+      return due.map((message) => ({ itemIdentifier: message.id }));
     }
-    this.save();
   }
 
   private save(): void {

@@ -16,7 +16,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { AppError } from '../domain/errors.ts';
-import { effectiveStatus, invitationStatuses, type Invitation, type InvitationStatus } from '../domain/invitation.ts';
+import { effectiveStatus, invitationStatuses, isFinal, type Invitation, type InvitationStatus } from '../domain/invitation.ts';
 import type {
   DeliveryLog,
   IdempotencyBegin,
@@ -59,15 +59,25 @@ const absent: Condition = { expression: 'attribute_not_exists(pk)' };
 export interface DynamoInvitationStoreOptions {
   client: DynamoDBClient;
   tableName: string;
+  /**
+   * How long a final invitation and its audit trail are kept before DynamoDB's TTL may delete them.
+   * Without it, nothing is ever deleted. Nothing depends on the deletion (dynalite never deletes).
+   */
+  retentionDays?: number;
 }
+
+/** The longest an invitation stays pending: an event's TTL counts from the latest it can become final. */
+const MAX_LIFETIME_SECONDS = 30 * 24 * 3600;
 
 export class DynamoInvitationStore implements InvitationStore, IdempotencyStore, DeliveryLog {
   private readonly client: DynamoDBClient;
   private readonly tableName: string;
+  private readonly retentionSeconds: number | undefined;
 
-  constructor({ client, tableName }: DynamoInvitationStoreOptions) {
+  constructor({ client, tableName, retentionDays }: DynamoInvitationStoreOptions) {
     this.client = client;
     this.tableName = tableName;
+    this.retentionSeconds = retentionDays === undefined ? undefined : retentionDays * 24 * 3600;
   }
 
   async get(id: string): Promise<Invitation | undefined> {
@@ -85,7 +95,7 @@ export class DynamoInvitationStore implements InvitationStore, IdempotencyStore,
    */
   async create(invitation: Invitation, now: Date): Promise<void> {
     await this.claimSlot(invitation, now);
-    if (!(await this.putItem(invitationItem(invitation), absent))) {
+    if (!(await this.putItem(invitationItem(invitation, this.retentionSeconds), absent))) {
       throw new Error(`Invitation ${invitation.id} already exists: ids must be unique.`);
     }
     const holderId = await this.slotHolder(invitation.email);
@@ -98,7 +108,7 @@ export class DynamoInvitationStore implements InvitationStore, IdempotencyStore,
     if (next.version !== expectedVersion + 1) {
       throw new Error(`Invitation ${next.id}: version ${next.version} must follow ${expectedVersion}.`);
     }
-    const written = await this.putItem(invitationItem(next), versionIs(expectedVersion));
+    const written = await this.putItem(invitationItem(next, this.retentionSeconds), versionIs(expectedVersion));
     // Only this invitation's slot: after a take-over the slot belongs to a newer invitation.
     if (written && next.status !== 'pending') await this.deleteItem(keys.slot(next.email), slotHeldBy(next.id));
     return written;
@@ -126,7 +136,12 @@ export class DynamoInvitationStore implements InvitationStore, IdempotencyStore,
   }
 
   async appendEvent(invitationId: string, event: InvitationEvent): Promise<void> {
-    const item = { ...event, ...keys.event(invitationId, `${isoKey(event.at)}#${appendOrder()}`), kind: 'event' };
+    const item = {
+      ...event,
+      ...keys.event(invitationId, `${isoKey(event.at)}#${appendOrder()}`),
+      kind: 'event',
+      ttl: this.retentionSeconds && epochSeconds(new Date(event.at)) + MAX_LIFETIME_SECONDS + this.retentionSeconds,
+    };
     await this.putItem(item, absent);
   }
 
@@ -136,7 +151,7 @@ export class DynamoInvitationStore implements InvitationStore, IdempotencyStore,
       ExpressionAttributeValues: marshall({ ':pk': keys.invitation(invitationId).pk, ':events': 'EVENT#' }),
       ConsistentRead: true,
     });
-    return items.map(({ pk: _pk, sk: _sk, kind: _kind, ...event }) => event as unknown as InvitationEvent);
+    return items.map(({ pk: _pk, sk: _sk, kind: _kind, ttl: _ttl, ...event }) => event as unknown as InvitationEvent);
   }
 
   async begin(key: string, requestHash: string, now: Date): Promise<IdempotencyBegin> {
@@ -309,7 +324,8 @@ async function conditional(write: Promise<unknown>): Promise<boolean> {
 /** Up to `want` invitations older than `before` (a `createdKey`) that pass `keep`, newest first. */
 type Source = (before: string | undefined, want: number, keep?: (invitation: Invitation) => boolean) => Promise<Invitation[]>;
 
-function invitationItem(invitation: Invitation): Item {
+/** A final invitation gets its `ttl`: kept `retentionSeconds` after it last changed. */
+function invitationItem(invitation: Invitation, retentionSeconds?: number): Item {
   return {
     ...invitation,
     ...keys.invitation(invitation.id),
@@ -318,11 +334,12 @@ function invitationItem(invitation: Invitation): Item {
     emailKey: invitation.email,
     createdKey: createdKey(invitation),
     pendingExpiresAt: invitation.status === 'pending' ? isoKey(invitation.expiresAt) : undefined,
+    ttl: retentionSeconds && isFinal(invitation.status) ? epochSeconds(new Date(invitation.updatedAt)) + retentionSeconds : undefined,
   };
 }
 
 function toInvitation(item: Item): Invitation {
-  const { pk: _pk, sk: _sk, kind: _kind, statusKey: _s, emailKey: _e, createdKey: _c, pendingExpiresAt: _p, ...rest } = item;
+  const { pk: _pk, sk: _sk, kind: _kind, statusKey: _s, emailKey: _e, createdKey: _c, pendingExpiresAt: _p, ttl: _t, ...rest } = item;
   return rest as unknown as Invitation;
 }
 

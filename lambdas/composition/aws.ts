@@ -42,7 +42,11 @@ export function buildAwsService(env: Record<string, string | undefined> = proces
     client: tracer.captureAWSv3Client(new SecretsManagerClient({})),
   });
   return buildService({
-    store: new MeteredInvitationStore({ client: tracer.captureAWSv3Client(new DynamoDBClient({})), tableName: config.TABLE_NAME }),
+    store: new MeteredInvitationStore({
+      client: tracer.captureAWSv3Client(new DynamoDBClient({})),
+      tableName: config.TABLE_NAME,
+      retentionDays: config.RETENTION_DAYS,
+    }),
     identity: new LogtoManagementClient({
       endpoint: config.LOGTO_ENDPOINT,
       apiIndicator: config.LOGTO_API_INDICATOR,

@@ -29,6 +29,8 @@ export const envSchema = z
     SES_FROM: z.string().min(3),
     SES_CONFIGURATION_SET: z.string().optional(),
     SES_TEMPLATE_PREFIX: z.string().regex(/^[\w-]+$/).default('logto-invitations'),
+    /** Days a final invitation and its audit trail are kept before DynamoDB's TTL may delete them. */
+    RETENTION_DAYS: z.coerce.number().int().min(1).default(365),
   })
   .transform((env) => ({
     ...env,

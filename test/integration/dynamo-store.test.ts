@@ -614,3 +614,31 @@ describe('delivery log', () => {
     expect(await store.seen('delivery-2')).toBe(false);
   });
 });
+
+describe('retention (TTL)', () => {
+  const ttlOf = async (pk: string, sk: string) => {
+    const { Item } = await client.send(new GetItemCommand({ TableName: tableName, Key: marshall({ pk, sk }) }));
+    return Item?.ttl?.N === undefined ? undefined : Number(Item.ttl.N);
+  };
+
+  it('marks a final invitation and its events for deletion after the retention, and a pending one never', async () => {
+    // Prepare
+    const retained = new DynamoInvitationStore({ client, tableName, retentionDays: 30 });
+    const invitation = anInvitation();
+    await retained.create(invitation, now);
+    await retained.appendEvent(invitation.id, { type: 'created', at: invitation.createdAt, actor: { type: 'system' } });
+    const pendingTtl = await ttlOf(`INV#${invitation.id}`, 'INVITATION');
+
+    // Act
+    const revokedAt = at(minutes(5));
+    await retained.replace({ ...withStatus(invitation, 'revoked'), updatedAt: revokedAt }, invitation.version);
+
+    // Assess
+    expect(pendingTtl).toBeUndefined();
+    const day = 24 * 3600;
+    expect(await ttlOf(`INV#${invitation.id}`, 'INVITATION')).toBe(Date.parse(revokedAt) / 1000 + 30 * day);
+    const [event] = await retained.listEvents(invitation.id);
+    expect(event).not.toHaveProperty('ttl');
+    expect((await retained.get(invitation.id))).not.toHaveProperty('ttl');
+  });
+});

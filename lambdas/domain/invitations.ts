@@ -411,7 +411,9 @@ export function createInvitationLibrary(deps: InvitationDeps) {
 
   /**
    * Reads the token's status at Logto and treats `consumed` as acceptance: Logto (<= 1.42) does not retry
-   * a failed webhook, so the lifecycle asks. Returns the invitation's effective status afterwards.
+   * a failed webhook, so the lifecycle asks. Returns the status as stored afterwards: at expiry an open
+   * invitation reads `expired` but is stored `pending`, and `pending` is what tells the state machine
+   * that the `Expire` step still has work to do.
    */
   async function reconcile(id: string): Promise<InvitationStatus> {
     const invitation = await load(id);
@@ -422,7 +424,7 @@ export function createInvitationLibrary(deps: InvitationDeps) {
         if (user) await accept(invitation.email, user.id, 'reconcile');
       }
     }
-    return effectiveStatus(await load(id), clock.now());
+    return (await load(id)).status;
   }
 
   /** One reminder per invitation, with a fresh link; a retried task does not remind twice. */

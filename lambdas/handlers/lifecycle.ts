@@ -1,6 +1,8 @@
 /**
  * The lifecycle state machine's task handler: each task re-reads the invitation and is idempotent, so
- * Step Functions may retry it freely. Returns the invitation's effective status for the next Choice.
+ * Step Functions may retry it freely. Returns `{ status }` for the next Choice: after `reconcile` the
+ * stored status (`pending` while the invitation is still open, even past its expiry), after `remind` and
+ * `expire` the status the invitation reads.
  */
 import { z } from 'zod';
 import type { InvitationStatus } from '../domain/invitation.ts';

@@ -1,0 +1,77 @@
+/**
+ * Runs the lifecycle state machine exactly as the CDK app synthesizes it, with aws-local-stepfunctions:
+ * the definition comes from the synthesized template (its tokens resolved), and each task state invokes
+ * the local lifecycle handler the way `arn:aws:states:::lambda:invoke` invokes the deployed one.
+ */
+import { StateMachine, type RunOptions as LocalRunOptions, type StateMachineDefinition } from 'aws-local-stepfunctions';
+import { lifecycleStates, lifecycleTaskActions } from '../lib/constructs/lifecycle.ts';
+
+type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+
+/** Resolves the intrinsic functions CloudFormation would: partition, ARNs of the template's own resources. */
+function resolve(value: Json): string {
+  if (typeof value === 'string') return value;
+  if (value && typeof value === 'object' && !Array.isArray(value)) {
+    if ('Ref' in value) return value.Ref === 'AWS::Partition' ? 'aws' : `local-${String(value.Ref)}`;
+    if ('Fn::GetAtt' in value) {
+      const [resource] = value['Fn::GetAtt'] as string[];
+      return `arn:aws:lambda:us-east-1:000000000000:function:${resource}`;
+    }
+    if ('Fn::Join' in value) {
+      const [separator, parts] = value['Fn::Join'] as [string, Json[]];
+      return parts.map(resolve).join(separator);
+    }
+  }
+  throw new Error(`Cannot resolve ${JSON.stringify(value)} in the state machine definition`);
+}
+
+/** The lifecycle state machine's definition, from a synthesized CloudFormation template. */
+export function lifecycleDefinitionFrom(template: { Resources: Record<string, { Type: string; Properties: Record<string, Json> }> }) {
+  const machines = Object.values(template.Resources).filter((resource) => resource.Type === 'AWS::StepFunctions::StateMachine');
+  if (machines.length !== 1) throw new Error(`Expected one state machine in the template, found ${machines.length}`);
+  return JSON.parse(resolve(machines[0]!.Properties.DefinitionString!)) as StateMachineDefinition;
+}
+
+export interface LifecycleInput {
+  invitationId: string;
+  remindAt?: string;
+  expiresAt: string;
+}
+
+export type LifecycleTaskHandler = (payload: { action: string; invitationId: string }) => Promise<unknown>;
+
+export interface RunOptions {
+  /** Runs before each task, with the state's name: the local runner's place to move a test clock. */
+  beforeTask?: (stateName: string) => void | Promise<void>;
+  /** Milliseconds each Wait state waits instead of its timestamp (0 in tests). */
+  waitMs?: number;
+}
+
+/**
+ * Node's timers overflow past 2^31 - 1 ms (24.8 days) and fire at once, so aws-local-stepfunctions would end
+ * the 32-day execution timeout immediately: locally it is capped there.
+ */
+const maxTimerSeconds = Math.floor((2 ** 31 - 1) / 1000);
+
+/** Starts an execution; `result` resolves with its output, `abort` stops it (as StopExecution would). */
+export function runLifecycle(definition: StateMachineDefinition, input: LifecycleInput, handler: LifecycleTaskHandler, options: RunOptions = {}) {
+  const timeout = definition.TimeoutSeconds;
+  const machine = new StateMachine({ ...definition, ...(timeout !== undefined && { TimeoutSeconds: Math.min(timeout, maxTimerSeconds) }) });
+  type LocalHandlers = NonNullable<NonNullable<LocalRunOptions['overrides']>['taskResourceLocalHandlers']>;
+  const taskResourceLocalHandlers: LocalHandlers = Object.fromEntries(
+    Object.keys(lifecycleTaskActions).map((stateName) => [
+      stateName,
+      async (event: Parameters<LocalHandlers[string]>[0]) => {
+        // `lambda:invoke` hands the function `Payload` and answers `{ Payload, StatusCode }`.
+        const { Payload } = event as { Payload: { action: string; invitationId: string } };
+        await options.beforeTask?.(stateName);
+        return { StatusCode: 200, Payload: (await handler(Payload)) as Json };
+      },
+    ]),
+  );
+  const waitTimeOverrides =
+    options.waitMs === undefined
+      ? undefined
+      : { [lifecycleStates.waitForReminder]: options.waitMs, [lifecycleStates.waitForExpiry]: options.waitMs };
+  return machine.run({ ...input }, { overrides: { taskResourceLocalHandlers, ...(waitTimeOverrides && { waitTimeOverrides }) } });
+}

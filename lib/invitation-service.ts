@@ -224,8 +224,11 @@ export class InvitationService extends Construct {
     this.email.routeEventsTo(this.functions.mailEvents);
 
     this.lifecycle = new Lifecycle(this, 'Lifecycle', { handler: this.functions.lifecycle, logRetention, removalPolicy });
-    this.lifecycle.grantControl(this.functions.api);
-    this.lifecycle.grantControl(this.functions.webhook);
+    // Create starts a lifecycle (the job queue retries a failed start); revoke, acceptance and a hard
+    // bounce or complaint stop it.
+    for (const fn of [this.functions.api, this.functions.webhook, this.functions.jobs, this.functions.mailEvents]) {
+      this.lifecycle.grantControl(fn);
+    }
 
     this.httpApi = new HttpApi(this, 'HttpApi', {
       functions: { api: this.functions.api, webhook: this.functions.webhook },

@@ -3,8 +3,12 @@
  * the definition comes from the synthesized template (its tokens resolved), and each task state invokes
  * the local lifecycle handler the way `arn:aws:states:::lambda:invoke` invokes the deployed one.
  */
+import { App, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import type { CfnStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import { StateMachine, type RunOptions as LocalRunOptions, type StateMachineDefinition } from 'aws-local-stepfunctions';
-import { lifecycleStates, lifecycleTaskActions } from '../lib/constructs/lifecycle.ts';
+import { Lifecycle, lifecycleStates, lifecycleTaskActions } from '../lib/constructs/lifecycle.ts';
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 
@@ -30,6 +34,22 @@ export function lifecycleDefinitionFrom(template: { Resources: Record<string, { 
   const machines = Object.values(template.Resources).filter((resource) => resource.Type === 'AWS::StepFunctions::StateMachine');
   if (machines.length !== 1) throw new Error(`Expected one state machine in the template, found ${machines.length}`);
   return JSON.parse(resolve(machines[0]!.Properties.DefinitionString!)) as StateMachineDefinition;
+}
+
+let built: StateMachineDefinition | undefined;
+
+/**
+ * The definition the CDK app deploys, built by the same `Lifecycle` construct in a bare stack (about a
+ * second, no bundling): the local stack runs it. A test checks it equals the whole app's.
+ */
+export function localLifecycleDefinition(): StateMachineDefinition {
+  if (built) return built;
+  const stack = new Stack(new App(), 'LocalLifecycle');
+  const handler = lambda.Function.fromFunctionArn(stack, 'Handler', 'arn:aws:lambda:us-east-1:000000000000:function:lifecycle');
+  const lifecycle = new Lifecycle(stack, 'Lifecycle', { handler, logRetention: logs.RetentionDays.ONE_DAY, removalPolicy: RemovalPolicy.DESTROY });
+  const definition = stack.resolve((lifecycle.stateMachine.node.defaultChild as CfnStateMachine).definitionString) as Json;
+  built = JSON.parse(resolve(definition)) as StateMachineDefinition;
+  return built;
 }
 
 export interface LifecycleInput {

@@ -26,6 +26,8 @@ import { dispatch } from './api-gateway.ts';
 import { localServiceEnv } from './defaults.ts';
 import { serveDemo } from './demo-app.ts';
 import { LocalJobQueue } from './job-queue.ts';
+import { localLifecycleDefinition } from './lifecycle-runner.ts';
+import { LocalLifecycleScheduler, type WaitUntil } from './lifecycle-scheduler.ts';
 import { seed, startLogtoStandIn, type StandIn } from './logto-stand-in/index.ts';
 
 const require = createRequire(import.meta.url);
@@ -49,6 +51,8 @@ export interface LocalStackOptions {
   standInSigningAlg?: 'ES384' | 'RS256';
   /** The service's clock (tests move it to read invitations past their expiry). */
   clock?: Clock;
+  /** How lifecycle executions wait for their reminder and expiry times (real time by default). */
+  lifecycleWaitUntil?: WaitUntil;
 }
 
 export interface LocalStack {
@@ -60,6 +64,7 @@ export interface LocalStack {
   config: ServiceConfig;
   service: Service;
   jobs: LocalJobQueue;
+  lifecycles: LocalLifecycleScheduler;
   standIn?: StandIn;
   store: DynamoInvitationStore;
   webhook: { id: string; created: boolean };
@@ -84,6 +89,23 @@ const closeServer = (server: Server) =>
     server.closeAllConnections?.();
     server.close(() => resolve());
   });
+
+/**
+ * Executions live in this process: after a restart, every invitation still stored as pending gets its
+ * lifecycle back (the start is idempotent, and the tasks re-read the invitation).
+ */
+async function resumeLifecycles(store: DynamoInvitationStore, service: Service): Promise<void> {
+  for (const status of ['pending', 'expired'] as const) {
+    let cursor: string | undefined;
+    do {
+      const page = await store.list({ status, limit: 100, ...(cursor && { cursor }) }, new Date());
+      for (const invitation of page.items) {
+        if (invitation.status === 'pending') await service.invitations.schedule(invitation.id);
+      }
+      cursor = page.nextCursor;
+    } while (cursor);
+  }
+}
 
 export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
   const host = options.host ?? '127.0.0.1';
@@ -194,6 +216,14 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       ...(options.dataDir && { file: join(options.dataDir, 'jobs.json') }),
       delayScale: options.jobDelayScale ?? 1,
     });
+    const lifecycles = new LocalLifecycleScheduler({
+      definition: localLifecycleDefinition(),
+      // Bound late: the handler belongs to the service, which needs the scheduler.
+      handler: (payload) => service.lifecycle(payload),
+      ...(options.lifecycleWaitUntil && { waitUntil: options.lifecycleWaitUntil }),
+      onError: (invitationId, error) => log.error('lifecycle failed', { invitationId, error: String(error) }),
+    });
+    closers.push(() => lifecycles.close());
     const service = buildService({
       store,
       identity,
@@ -205,6 +235,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         defaultLocale: config.DEFAULT_LOCALE,
       }),
       jobs,
+      lifecycle: lifecycles,
       verifier: createAccessTokenVerifier({ issuer: config.ADMIN_ISSUER, audience: config.ADMIN_AUDIENCE }),
       webhookSigningKey: () => secrets.webhookSigningKey(),
       settings: invitationSettings(config, supportedLocales),
@@ -213,6 +244,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     });
     jobs.start(service.jobs);
     closers.push(async () => jobs.stop());
+    await resumeLifecycles(store, service);
 
     const demo = {
       logtoEndpoint: config.LOGTO_ENDPOINT,
@@ -242,6 +274,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       config,
       service,
       jobs,
+      lifecycles,
       ...(standIn && { standIn }),
       store,
       webhook: { id: webhook.id, created: webhook.created },

@@ -3,6 +3,7 @@
  * module scope, secrets from Secrets Manager (cached, never in environment variables).
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SFNClient } from '@aws-sdk/client-sfn';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { z } from 'zod';
@@ -12,6 +13,7 @@ import { LogtoManagementClient } from '../adapters/logto-management-client.ts';
 import { SecretsManagerSecrets } from '../adapters/secrets.ts';
 import { createSesMailerClient, SesMailer } from '../adapters/ses-mailer.ts';
 import { SqsJobQueue } from '../adapters/sqs-job-queue.ts';
+import { StepFunctionsScheduler } from '../adapters/step-functions-scheduler.ts';
 import { supportedLocales } from '../../templates/invitation-contract.ts';
 import { envSchema, invitationSettings, readConfig } from './config.ts';
 import { logger, countEvent, tracer } from './observability.ts';
@@ -23,6 +25,8 @@ export const awsEnvSchema = z.intersection(
     M2M_SECRET_ID: z.string().min(1),
     WEBHOOK_SECRET_ID: z.string().min(1),
     JOB_QUEUE_URL: z.url(),
+    /** Set on the functions that start or stop lifecycles (API, webhook, jobs, mail events). */
+    LIFECYCLE_STATE_MACHINE_ARN: z.string().startsWith('arn:').optional(),
   }),
 );
 
@@ -61,6 +65,10 @@ export function buildAwsService(env: Record<string, string | undefined> = proces
       defaultLocale: config.DEFAULT_LOCALE,
     }),
     jobs: new SqsJobQueue({ client: tracer.captureAWSv3Client(new SQSClient({})), queueUrl: config.JOB_QUEUE_URL }),
+    lifecycle: new StepFunctionsScheduler({
+      client: tracer.captureAWSv3Client(new SFNClient({})),
+      stateMachineArn: config.LIFECYCLE_STATE_MACHINE_ARN,
+    }),
     verifier: createAccessTokenVerifier({ issuer: config.ADMIN_ISSUER, audience: config.ADMIN_AUDIENCE }),
     webhookSigningKey: () => secrets.webhookSigningKey(),
     settings: invitationSettings(config, supportedLocales),

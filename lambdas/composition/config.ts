@@ -29,6 +29,8 @@ export const envSchema = z
     SES_FROM: z.string().min(3),
     SES_CONFIGURATION_SET: z.string().optional(),
     SES_TEMPLATE_PREFIX: z.string().regex(/^[\w-]+$/).default('logto-invitations'),
+    /** Seconds before `expiresAt` the one reminder goes out. */
+    REMINDER_BEFORE_EXPIRY: z.coerce.number().int().min(0).default(172_800),
     /** Days a final invitation and its audit trail are kept before DynamoDB's TTL may delete them. */
     RETENTION_DAYS: z.coerce.number().int().min(1).default(365),
   })
@@ -66,5 +68,6 @@ export function invitationSettings(config: ServiceConfig, supportedLocales: read
     supportedLocales,
     defaultMode: config.DEFAULT_MODE,
     sendLeaseSeconds: 60,
+    reminderBeforeExpirySeconds: config.REMINDER_BEFORE_EXPIRY,
   };
 }

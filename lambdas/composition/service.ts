@@ -11,6 +11,7 @@ import type {
   IdentityProvider,
   InvitationStore,
   JobQueue,
+  LifecycleScheduler,
   Mailer,
 } from '../domain/ports.ts';
 import { makeApiHandler, type TokenVerifier } from '../handlers/api.ts';
@@ -26,6 +27,7 @@ export interface ServicePorts {
   identity: IdentityProvider;
   mailer: Mailer;
   jobs: JobQueue;
+  lifecycle: LifecycleScheduler;
   verifier: TokenVerifier;
   webhookSigningKey: () => Promise<string>;
   settings: InvitationSettings;
@@ -47,6 +49,7 @@ export function buildService(ports: ServicePorts) {
     identity: ports.identity,
     mailer: ports.mailer,
     jobs: ports.jobs,
+    lifecycle: ports.lifecycle,
     clock,
     ids: { invitationId: newInvitationId },
     settings: ports.settings,

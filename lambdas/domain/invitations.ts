@@ -20,6 +20,7 @@ import type {
   IdGenerator,
   InvitationStore,
   JobQueue,
+  LifecycleScheduler,
   ListPage,
   ListQuery,
   Mailer,
@@ -40,6 +41,8 @@ export interface InvitationSettings {
   defaultMode: InvitationMode;
   /** How long a worker may hold a send before its outcome counts as unknown. */
   sendLeaseSeconds: number;
+  /** How long before `expiresAt` the one reminder goes out. */
+  reminderBeforeExpirySeconds: number;
 }
 
 export interface InvitationDeps {
@@ -47,6 +50,7 @@ export interface InvitationDeps {
   identity: IdentityProvider;
   mailer: Mailer;
   jobs: JobQueue;
+  lifecycle: LifecycleScheduler;
   clock: Clock;
   ids: IdGenerator;
   settings: InvitationSettings;
@@ -78,7 +82,7 @@ export interface Created {
 const retryDelaySeconds = 30;
 
 export function createInvitationLibrary(deps: InvitationDeps) {
-  const { store, identity, mailer, jobs, clock, ids, settings } = deps;
+  const { store, identity, mailer, jobs, lifecycle, clock, ids, settings } = deps;
 
   const record = (invitation: Invitation, type: EventType, actor: Actor, data?: Record<string, unknown>) =>
     store.appendEvent(invitation.id, { type, at: clock.now().toISOString(), actor, ...(data && { data }) });
@@ -205,12 +209,53 @@ export function createInvitationLibrary(deps: InvitationDeps) {
         throw error;
       }
       await record(withToken, 'created', actor);
+      await scheduleNow(withToken);
       return { invitation: withToken, link: linkFor(withToken, token) };
     }
 
     await store.create(invitation, clock.now());
     await record(invitation, 'created', actor);
+    await scheduleNow(invitation);
     return { invitation: await deliverNow(invitation.id, 1) };
+  }
+
+  /**
+   * The reminder goes out `reminderBeforeExpirySeconds` before expiry, if wanted and emailed, and only for
+   * invitations that live longer than that; one started late (a retried start) reminds at once.
+   */
+  function lifecycleStart(invitation: Invitation) {
+    const remindAt = Date.parse(invitation.expiresAt) - settings.reminderBeforeExpirySeconds * 1000;
+    const wantsReminder =
+      invitation.reminder &&
+      !invitation.remindedAt &&
+      invitation.delivery.status !== 'skipped' &&
+      remindAt > Date.parse(invitation.createdAt);
+    return {
+      invitationId: invitation.id,
+      ...(wantsReminder && { remindAt: new Date(Math.max(remindAt, clock.now().getTime())).toISOString() }),
+      expiresAt: invitation.expiresAt,
+    };
+  }
+
+  /** Starts the lifecycle; if that fails, the job queue starts it later (correctness never waits on it). */
+  async function scheduleNow(invitation: Invitation): Promise<void> {
+    try {
+      await lifecycle.start(lifecycleStart(invitation));
+    } catch (error) {
+      if (!(error instanceof UpstreamError)) throw error;
+      await jobs.enqueue({ kind: 'schedule', invitationId: invitation.id }, retryDelaySeconds);
+    }
+  }
+
+  /** The queued start of a lifecycle whose first start failed. */
+  async function schedule(id: string): Promise<void> {
+    const invitation = await store.get(id);
+    if (invitation?.status === 'pending') await lifecycle.start(lifecycleStart(invitation));
+  }
+
+  /** A lifecycle left running is harmless (its tasks end at a final invitation), so stopping is best effort. */
+  async function stopLifecycle(id: string): Promise<void> {
+    await lifecycle.stop(id).catch(() => undefined);
   }
 
   /**
@@ -364,6 +409,7 @@ export function createInvitationLibrary(deps: InvitationDeps) {
       throw new AppError('invitation.not_revocable', 409, `The invitation is ${after.status} and cannot be revoked.`);
     }
     await record(after, 'revoked', actor);
+    await stopLifecycle(id);
     return after;
   }
 
@@ -383,6 +429,7 @@ export function createInvitationLibrary(deps: InvitationDeps) {
     );
     if (!changed) return undefined;
     await record(after, 'accepted', { type: 'invitee', id: userId }, { via });
+    await stopLifecycle(after.id);
     try {
       await grant(after.id);
     } catch (error) {
@@ -473,6 +520,7 @@ export function createInvitationLibrary(deps: InvitationDeps) {
     if (changed || !deliveryStatus) {
       await record(after, event.type, { type: 'system' }, { ...(event.type === 'bounced' && { permanent: event.permanent }) });
     }
+    if (changed && after.status === 'undeliverable') await stopLifecycle(id);
   }
 
   return {
@@ -488,6 +536,7 @@ export function createInvitationLibrary(deps: InvitationDeps) {
     accept,
     deliver,
     grant,
+    schedule,
     reconcile,
     remind,
     expire,

@@ -156,7 +156,27 @@ export interface IdentityProvider {
 
 export type Job =
   | { kind: 'deliver'; invitationId: string; sendCount: number; reminder?: boolean }
-  | { kind: 'grant'; invitationId: string };
+  | { kind: 'grant'; invitationId: string }
+  | { kind: 'schedule'; invitationId: string };
+
+/** The input of one lifecycle execution (ISO 8601 times). */
+export interface LifecycleStart {
+  invitationId: string;
+  /** Absent: no reminder (not wanted, not emailed, or too late for one). */
+  remindAt?: string;
+  expiresAt: string;
+}
+
+/**
+ * Runs each invitation's lifecycle (reminder, expiry, reconciliation): Step Functions in AWS, the same
+ * definition on aws-local-stepfunctions locally. Throws `UpstreamError` when a start may succeed later.
+ */
+export interface LifecycleScheduler {
+  /** Idempotent: one execution per invitation, named by its id. */
+  start(input: LifecycleStart): Promise<void>;
+  /** Idempotent: stopping a finished or unknown execution is fine. */
+  stop(invitationId: string): Promise<void>;
+}
 
 /** Work that must happen eventually: retried with backoff, never lost. */
 export interface JobQueue {

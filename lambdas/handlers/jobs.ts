@@ -10,14 +10,20 @@ import type { Job } from '../domain/ports.ts';
 import type { Log } from './http/respond.ts';
 
 export interface JobsDeps {
-  invitations: Pick<InvitationLibrary, 'deliver' | 'grant'>;
+  invitations: Pick<InvitationLibrary, 'deliver' | 'grant' | 'schedule'>;
   log: Log;
 }
 
 export function makeJobsHandler({ invitations, log }: JobsDeps) {
   async function run(job: Job): Promise<void> {
-    if (job.kind === 'deliver') await invitations.deliver(job.invitationId, job.sendCount, job.reminder);
-    else await invitations.grant(job.invitationId);
+    switch (job.kind) {
+      case 'deliver':
+        return invitations.deliver(job.invitationId, job.sendCount, job.reminder);
+      case 'grant':
+        return invitations.grant(job.invitationId);
+      case 'schedule':
+        return invitations.schedule(job.invitationId);
+    }
   }
 
   return async (event: SQSEvent): Promise<SQSBatchResponse> => {

@@ -5,6 +5,7 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import { acknowledgeWildcardResource } from './acknowledge.ts';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type { ServiceFunction } from './service-function.ts';
 
 /**
@@ -38,8 +39,8 @@ export type LifecycleAction = (typeof lifecycleTaskActions)[keyof typeof lifecyc
 const resultPath = '$.invitation';
 
 export interface LifecycleProps {
-  /** Runs the tasks (`lambdas/entry/lifecycle.ts`). */
-  readonly handler: ServiceFunction;
+  /** Runs the tasks (`lambdas/entry/lifecycle.ts`; locally, any function: the local runner supplies the handler). */
+  readonly handler: lambda.IFunction;
   readonly logRetention: logs.RetentionDays;
   readonly removalPolicy: RemovalPolicy;
 }
@@ -151,8 +152,9 @@ export class Lifecycle extends Construct {
   }
 
   /**
-   * Sets `LIFECYCLE_STATE_MACHINE_ARN` and allows starting executions of this state machine and stopping them
-   * (revoke, accept): `states:StartExecution` on the state machine, `states:StopExecution` on its executions.
+   * Sets `LIFECYCLE_STATE_MACHINE_ARN` and allows starting executions of this state machine (create, a
+   * retried start) and stopping them (revoke, acceptance, a hard bounce): `states:StartExecution` on the state
+   * machine, `states:StopExecution` on its executions.
    */
   grantControl(fn: ServiceFunction): void {
     fn.addEnvironment('LIFECYCLE_STATE_MACHINE_ARN', this.stateMachine.stateMachineArn);

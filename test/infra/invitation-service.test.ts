@@ -114,7 +114,13 @@ describe('secrets never reach an environment', () => {
       const env = Object.fromEntries(
         Object.entries(variables).map(([name, value]) => [
           name,
-          typeof value === 'string' ? value : name === 'JOB_QUEUE_URL' ? 'https://sqs.eu-central-1.amazonaws.com/123456789012/q' : `deploy-time-${name}`,
+          typeof value === 'string'
+            ? value
+            : name === 'JOB_QUEUE_URL'
+              ? 'https://sqs.eu-central-1.amazonaws.com/123456789012/q'
+              : name === 'LIFECYCLE_STATE_MACHINE_ARN'
+                ? 'arn:aws:states:eu-central-1:123456789012:stateMachine:lifecycle'
+                : `deploy-time-${name}`,
         ]),
       );
       expect(() => readConfig(awsEnvSchema, env)).not.toThrow();
@@ -125,10 +131,10 @@ describe('secrets never reach an environment', () => {
     }
   });
 
-  it('tells only the API and webhook functions where the lifecycle state machine is', () => {
+  it('tells only the functions that start or stop lifecycles where the state machine is', () => {
     for (const [name, fn] of serviceFunctions()) {
       const arn = lambdaProps(fn).Environment.Variables.LIFECYCLE_STATE_MACHINE_ARN;
-      if (name === 'Api' || name === 'Webhook') expect(arn).toEqual(ref(service().lifecycle.stateMachine));
+      if (['Api', 'Webhook', 'Jobs', 'MailEvents'].includes(name)) expect(arn).toEqual(ref(service().lifecycle.stateMachine));
       else expect(arn).toBeUndefined();
     }
   });
@@ -193,22 +199,23 @@ describe('IAM: each function may do exactly what it needs', () => {
     });
   });
 
-  it('Jobs: table RW, M2M secret, SES send, consumes the job queue', () => {
+  it('Jobs: table RW, M2M secret, SES send, consumes the job queue, lifecycle start/stop', () => {
     const fn = service().functions.jobs;
     expect(permissions(fn.serviceRole)).toEqual({
       ...basics(fn),
       ...tableRW(),
       'secretsmanager:GetSecretValue': [m2m],
       'ses:SendEmail': ses(),
+      ...lifecycle(),
       ...Object.fromEntries(
         ['sqs:ReceiveMessage', 'sqs:ChangeMessageVisibility', 'sqs:GetQueueUrl', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes'].map((a) => [a, [queue()]]),
       ),
     });
   });
 
-  it('MailEvents: the table only', () => {
+  it('MailEvents: the table, and stopping lifecycles (a hard bounce ends one)', () => {
     const fn = service().functions.mailEvents;
-    expect(permissions(fn.serviceRole)).toEqual({ ...basics(fn), ...tableRW() });
+    expect(permissions(fn.serviceRole)).toEqual({ ...basics(fn), ...tableRW(), ...lifecycle() });
   });
 
   it('Lifecycle: table RW, M2M secret, SES send, job queue send', () => {

@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { lifecycleStates } from '../../lib/constructs/lifecycle.ts';
-import { lifecycleDefinitionFrom, runLifecycle, type LifecycleInput } from '../../local/lifecycle-runner.ts';
+import { lifecycleDefinitionFrom, localLifecycleDefinition, runLifecycle, type LifecycleInput } from '../../local/lifecycle-runner.ts';
 import { startLocalStack, type LocalStack } from '../../local/stack.ts';
 import { synthApp } from '../infra/app.ts';
 import { acceptInvitation, adminToken, client, inbox, linkIn } from '../support/local-stack.ts';
@@ -60,6 +60,11 @@ const eventTypes = async (id: string) =>
   ((await admin.get(`/v1/invitations/${id}/events`)).body as { type: string }[]).map((event) => event.type);
 
 describe('the synthesized lifecycle', () => {
+  it('is the definition the local stack runs, but for the function it invokes', () => {
+    const withoutFunction = (definition: object) => JSON.stringify(definition).replace(/arn:aws:lambda:[^"]+/g, 'FUNCTION');
+    expect(withoutFunction(localLifecycleDefinition())).toBe(withoutFunction(definition));
+  });
+
   it('reminds once, then expires an invitation nobody accepts', async () => {
     // Prepare
     const { id, expiresAt } = await invite('nobody@example.com');

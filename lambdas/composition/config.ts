@@ -21,7 +21,8 @@ export const envSchema = z
     ADMIN_AUDIENCE: z.string().min(1),
     ADMIN_ISSUER: z.url().optional(),
     LANDING_URL: z.url(),
-    REDIRECT_ALLOW_LIST: list,
+    /** URL prefixes (origin and path) an invitation's `redirectUrl` must fall under. */
+    REDIRECT_ALLOW_LIST: list.pipe(z.array(z.url({ protocol: /^https?$/ }))),
     ALLOWED_EMAIL_DOMAINS: list.transform((domains) => domains.map((domain) => domain.toLowerCase())),
     DEFAULT_EXPIRES_IN: z.coerce.number().int().min(300).max(2_592_000).default(604_800),
     DEFAULT_LOCALE: z.string().min(2).default('en'),

@@ -138,7 +138,7 @@ export function createInvitationLibrary(deps: InvitationDeps) {
         { path: 'email', code: 'invitation.domain_not_allowed', message: `Domain ${domain} is not on the allow-list.` },
       ]);
     }
-    if (input.redirectUrl && !settings.redirectAllowList.some((prefix) => input.redirectUrl!.startsWith(prefix))) {
+    if (input.redirectUrl && !onRedirectAllowList(input.redirectUrl)) {
       throw new AppError('invitation.redirect_not_allowed', 422, 'redirectUrl is not on the allow-list.', [
         { path: 'redirectUrl', code: 'invitation.redirect_not_allowed', message: 'Not on the allow-list.' },
       ]);
@@ -149,6 +149,18 @@ export function createInvitationLibrary(deps: InvitationDeps) {
         { path: 'mode', code: 'invitation.mode_not_supported', message: 'Only magic-link is available.' },
       ]);
     }
+  }
+
+  /**
+   * Same origin and a path under the entry's path: a plain string prefix would let
+   * `https://app.example.com.evil.net` pass for `https://app.example.com`.
+   */
+  function onRedirectAllowList(url: string): boolean {
+    const target = new URL(url);
+    return settings.redirectAllowList.some((entry) => {
+      const allowed = new URL(entry);
+      return target.origin === allowed.origin && target.pathname.startsWith(allowed.pathname);
+    });
   }
 
   async function refuseConflicts(email: string): Promise<void> {

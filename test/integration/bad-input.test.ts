@@ -20,7 +20,7 @@ async function snapshot() {
 let before: Awaited<ReturnType<typeof snapshot>>;
 
 beforeAll(async () => {
-  stack = await startLocalStack({ jobDelayScale: 0, logLevel: 'SILENT' });
+  stack = await startLocalStack({ jobDelayScale: 0, logLevel: 'SILENT', env: { REDIRECT_ALLOW_LIST: 'https://app.example.com' } });
   admin = client(stack.apiUrl, await adminToken(stack));
   logto = client(stack.logtoUrl, await managementToken(stack));
 });
@@ -82,11 +82,19 @@ describe('validation: 422 naming the fields', () => {
     await expectNothingWritten();
   });
 
-  it('422 invitation.redirect_not_allowed for a redirectUrl off the allow-list', async () => {
-    const reply = await admin.post('/v1/invitations', { email: 'ada@example.com', redirectUrl: 'https://evil.example.net/landing' });
-    expect(reply.status).toBe(422);
-    expect(reply.body.code).toBe('invitation.redirect_not_allowed');
+  it('422 invitation.redirect_not_allowed for a redirectUrl off the allow-list, look-alike hosts included', async () => {
+    for (const redirectUrl of ['https://evil.example.net/landing', 'https://app.example.com.evil.net/landing', 'http://app.example.com/landing']) {
+      const reply = await admin.post('/v1/invitations', { email: 'ada@example.com', redirectUrl });
+      expect(reply.status, redirectUrl).toBe(422);
+      expect(reply.body.code).toBe('invitation.redirect_not_allowed');
+    }
     await expectNothingWritten();
+  });
+
+  it('accepts a redirectUrl on the allow-list and puts it in the link', async () => {
+    const reply = await admin.post('/v1/invitations', { email: 'redirected@example.com', redirectUrl: 'https://app.example.com/welcome', notify: false });
+    expect(reply.status).toBe(201);
+    expect(reply.body.link).toMatch(/^https:\/\/app\.example\.com\/welcome\?type=registrationInvitation&/);
   });
 
   it('422 for a bad list query', async () => {

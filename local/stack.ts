@@ -15,7 +15,7 @@ import { createAccessTokenVerifier } from '../lambdas/adapters/access-token-veri
 import { DynamoInvitationStore } from '../lambdas/adapters/dynamo-store.ts';
 import { ensureTable } from '../lambdas/adapters/dynamo-table.ts';
 import { LogtoManagementClient } from '../lambdas/adapters/logto-management-client.ts';
-import { ensureLogtoWebhook, webhookEvents } from '../lambdas/adapters/logto-webhooks.ts';
+import { ensureLogtoWebhook, readLogtoWebhook, webhookEvents } from '../lambdas/adapters/logto-webhooks.ts';
 import { StaticSecrets } from '../lambdas/adapters/secrets.ts';
 import { createSesMailerClient, SesMailer } from '../lambdas/adapters/ses-mailer.ts';
 import { invitationSettings, readConfig, envSchema, type ServiceConfig } from '../lambdas/composition/config.ts';
@@ -237,7 +237,11 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       jobs,
       lifecycle: lifecycles,
       verifier: createAccessTokenVerifier({ issuer: config.ADMIN_ISSUER, audience: config.ADMIN_AUDIENCE }),
-      webhookSigningKey: () => secrets.webhookSigningKey(),
+      // Locally the key's source of truth is Logto itself: a fresh read asks it for the hook's current key.
+      webhookSigningKey: async ({ fresh } = {}) => {
+        if (fresh) secrets.setWebhookSigningKey((await readLogtoWebhook(identity, webhook.id)).signingKey);
+        return secrets.webhookSigningKey();
+      },
       settings: invitationSettings(config, supportedLocales),
       log,
       ...(options.clock && { clock: options.clock }),

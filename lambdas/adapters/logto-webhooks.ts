@@ -106,3 +106,8 @@ export async function removeLogtoWebhook(api: ManagementApi, hookId: string): Pr
     throw error;
   }
 }
+
+/** A hook as Logto holds it now (its signing key included). */
+export async function readLogtoWebhook(api: ManagementApi, hookId: string): Promise<LogtoHook> {
+  return hookSchema.parse(await api.request('GET', `/api/hooks/${encodeURIComponent(hookId)}`));
+}

@@ -16,7 +16,8 @@ export interface M2mCredentials {
 
 export interface ServiceSecrets {
   m2mCredentials(): Promise<M2mCredentials>;
-  webhookSigningKey(): Promise<string>;
+  /** `fresh` skips the cache: the webhook asks for it once when a signature does not match (a rotated key). */
+  webhookSigningKey(options?: { fresh?: boolean }): Promise<string>;
 }
 
 const m2mSecretGuard = z.object({ appId: z.string().min(1), appSecret: z.string().min(1) });
@@ -52,17 +53,17 @@ export class SecretsManagerSecrets implements ServiceSecrets {
     return this.#read(this.#options.m2mSecretId, m2mSecretGuard, '{"appId": string, "appSecret": string}');
   }
 
-  async webhookSigningKey(): Promise<string> {
-    const { signingKey } = await this.#read(this.#options.webhookSecretId, webhookSecretGuard, '{"signingKey": string}');
+  async webhookSigningKey(options: { fresh?: boolean } = {}): Promise<string> {
+    const { signingKey } = await this.#read(this.#options.webhookSecretId, webhookSecretGuard, '{"signingKey": string}', options.fresh);
     return signingKey;
   }
 
-  async #read<T>(secretId: string, guard: z.ZodType<T>, expected: string): Promise<T> {
+  async #read<T>(secretId: string, guard: z.ZodType<T>, expected: string, fresh = false): Promise<T> {
     let raw: string | Uint8Array | undefined;
     try {
       // Read as text and parse here: Powertools' `transform: 'json'` reports a parse failure with
       // JSON.parse's message, which quotes the start of the secret.
-      raw = await this.#provider.get(secretId, { maxAge: this.#options.maxAgeSeconds ?? 300 });
+      raw = await this.#provider.get(secretId, { maxAge: this.#options.maxAgeSeconds ?? 300, forceFetch: fresh });
     } catch (error) {
       throw new UpstreamError('secrets.unavailable', `Secret ${secretId} could not be read: ${errorName(error)}.`);
     }

@@ -70,7 +70,7 @@ export function buildAwsService(env: Record<string, string | undefined> = proces
       stateMachineArn: config.LIFECYCLE_STATE_MACHINE_ARN,
     }),
     verifier: createAccessTokenVerifier({ issuer: config.ADMIN_ISSUER, audience: config.ADMIN_AUDIENCE }),
-    webhookSigningKey: () => secrets.webhookSigningKey(),
+    webhookSigningKey: (options) => secrets.webhookSigningKey(options),
     settings: invitationSettings(config, supportedLocales),
     log: logger,
   });

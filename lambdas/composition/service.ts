@@ -29,7 +29,7 @@ export interface ServicePorts {
   jobs: JobQueue;
   lifecycle: LifecycleScheduler;
   verifier: TokenVerifier;
-  webhookSigningKey: () => Promise<string>;
+  webhookSigningKey: (options?: { fresh?: boolean }) => Promise<string>;
   settings: InvitationSettings;
   log: Log;
   clock?: Clock;

@@ -16,10 +16,14 @@ import { header, httpErrors, json, rawBody, type HttpResult, type Log } from './
 export interface WebhookDeps {
   invitations: Pick<InvitationLibrary, 'accept'>;
   deliveries: DeliveryLog;
-  signingKey: () => Promise<string>;
+  /** The hook's signing key; `fresh` bypasses any cache (asked at most once a minute, on a mismatch). */
+  signingKey: (options?: { fresh?: boolean }) => Promise<string>;
   clock: Clock;
   log: Log;
 }
+
+/** A key rotated at Logto is picked up on the first mismatch after this long, not on every bad request. */
+export const keyRefreshIntervalMs = 60_000;
 
 /** Logto has no timestamp header; the signed `createdAt` is the only freshness we can check. */
 export const maxDeliveryAgeMs = 5 * 60 * 1000;
@@ -50,10 +54,24 @@ function registration(payload: z.infer<typeof payloadSchema>): { userId: string;
 
 export function makeWebhookHandler(deps: WebhookDeps) {
   const { invitations, deliveries, clock, log } = deps;
+  let lastRefresh = Number.NEGATIVE_INFINITY;
+
+  /**
+   * Checks against the cached key, and once a minute at most against a freshly read one: so a key rotated
+   * at Logto (and written to the secret) works at once, while forged requests cannot make us read the
+   * secret on every call.
+   */
+  async function verified(body: string, signature: string | undefined): Promise<boolean> {
+    if (signatureMatches(body, signature, await deps.signingKey())) return true;
+    const now = clock.now().getTime();
+    if (now - lastRefresh < keyRefreshIntervalMs) return false;
+    lastRefresh = now;
+    return signatureMatches(body, signature, await deps.signingKey({ fresh: true }));
+  }
 
   async function handle(event: APIGatewayProxyEventV2): Promise<HttpResult> {
     const body = rawBody(event);
-    if (!signatureMatches(body, header(event, 'logto-signature-sha-256'), await deps.signingKey())) {
+    if (!(await verified(body, header(event, 'logto-signature-sha-256')))) {
       throw new AppError('webhook.invalid_signature', 401, 'The signature does not match.');
     }
     let payload: z.infer<typeof payloadSchema>;

@@ -10,9 +10,10 @@ import { adminToken, client, managementToken } from '../support/local-stack.ts';
 let stack: LocalStack;
 let admin: ReturnType<typeof client>;
 let signingKey: string;
+const clock = { offsetMs: 0, now: () => new Date(Date.now() + clock.offsetMs) };
 
 beforeAll(async () => {
-  stack = await startLocalStack({ jobDelayScale: 0, logLevel: 'SILENT' });
+  stack = await startLocalStack({ jobDelayScale: 0, logLevel: 'SILENT', clock });
   admin = client(stack.apiUrl, await adminToken(stack));
   const logto = client(stack.logtoUrl, await managementToken(stack));
   signingKey = (await logto.get(`/api/hooks/${stack.webhook.id}`)).body.signingKey;
@@ -110,5 +111,40 @@ describe('POST /v1/webhooks/logto', () => {
     const reply = await deliver(postRegister('late@example.com'));
     expect(await reply.json()).toEqual({ status: 'ignored' });
     expect(await status(invitation.id)).toBe('revoked');
+  });
+});
+
+describe('a signing key rotated at Logto', () => {
+  const rotate = async () => {
+    const reply = await fetch(`${stack.logtoUrl}/api/hooks/${stack.webhook.id}/signing-key`, {
+      method: 'PATCH',
+      headers: { authorization: `Bearer ${await managementToken(stack)}` },
+    });
+    return ((await reply.json()) as { signingKey: string }).signingKey;
+  };
+  const signed = (body: string, key: string) => createHmac('sha256', key).update(body).digest('hex');
+
+  it('is read again on a mismatch, at most once a minute, so forgeries cannot make it be read on every call', async () => {
+    // Prepare: a minute after the last re-read (earlier tests sent forged signatures), the key rotates at Logto
+    clock.offsetMs += 61_000;
+    const first = await rotate();
+    const one = (await admin.post('/v1/invitations', { email: 'rotated-1@example.com', notify: false })).body;
+    const two = (await admin.post('/v1/invitations', { email: 'rotated-2@example.com', notify: false })).body;
+
+    // Act: a delivery signed with the new key; then the key rotates again at once
+    const accepted = await deliver(postRegister('rotated-1@example.com'), signed(postRegister('rotated-1@example.com'), first));
+    const second = await rotate();
+    const bodyTwo = postRegister('rotated-2@example.com');
+    const tooSoon = await deliver(bodyTwo, signed(bodyTwo, second));
+    clock.offsetMs += 61_000;
+    const later = await deliver(bodyTwo, signed(bodyTwo, second));
+
+    // Assess
+    expect(accepted.status).toBe(200);
+    expect(await status(one.id)).toBe('accepted');
+    expect(tooSoon.status).toBe(401);
+    expect(later.status).toBe(200);
+    expect(await status(two.id)).toBe('accepted');
+    signingKey = second;
   });
 });

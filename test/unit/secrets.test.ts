@@ -73,6 +73,17 @@ describe('SecretsManagerSecrets', () => {
     expect(calls).toEqual(['secretsmanager.GetSecretValue m2m', 'secretsmanager.GetSecretValue hook']);
   });
 
+  it('reads the signing key again when asked for a fresh one (a key rotated at Logto)', async () => {
+    secrets.set('hook', JSON.stringify({ signingKey: 'key-1' }));
+    const subject = make();
+    expect(await subject.webhookSigningKey()).toBe('key-1');
+    secrets.set('hook', JSON.stringify({ signingKey: 'key-2' }));
+    expect(await subject.webhookSigningKey()).toBe('key-1');
+    expect(await subject.webhookSigningKey({ fresh: true })).toBe('key-2');
+    expect(await subject.webhookSigningKey()).toBe('key-2');
+    expect(calls).toHaveLength(2);
+  });
+
   it('names the secret and the bad fields, never the value, when the shape is wrong', async () => {
     secrets.set('m2m', JSON.stringify({ appId: 'app', secret: 'very-secret-value' }));
     const error = await make().m2mCredentials().catch((e: unknown) => e);

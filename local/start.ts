@@ -68,6 +68,7 @@ logto-invitations is running locally.
   DynamoDB       ${stack.dynamoUrl}            (dynalite, data in ${env.LOCAL_DATA_DIR}/)
   Demo landing   ${api}/demo/landing
   Webhook        ${api}/v1/webhooks/logto (hook ${stack.webhook.id}, ${stack.webhook.created ? 'registered now' : 'already registered'})
+  Lifecycles     the deployed state machine on aws-local-stepfunctions, in process (${stack.lifecycles.executions.length} resumed)
 
 Walkthrough (paste into a shell):
 

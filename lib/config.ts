@@ -65,6 +65,8 @@ export const contextSchema = z
       .optional(),
     wireLogto: flag.optional(),
     disableRegistration: flag.default(false),
+    /** Days between rotations of the M2M secret through Logto; 0 turns rotation off. Default: see `m2mRotation`. */
+    m2mRotationDays: z.coerce.number().int('Must be whole days.').min(0).max(1000).optional(),
     removalPolicy: z.enum(['retain', 'destroy']).default('retain'),
     alarmTopicArn: z
       .string()

@@ -14,6 +14,7 @@ import { functionSpecs, ServiceFunctions } from './constructs/functions.ts';
 import { HttpApi } from './constructs/http-api.ts';
 import { Lifecycle } from './constructs/lifecycle.ts';
 import { LogtoWiring } from './constructs/logto-wiring.ts';
+import { M2mRotation } from './constructs/m2m-rotation.ts';
 import { Secrets } from './constructs/secrets.ts';
 import { Storage } from './constructs/storage.ts';
 
@@ -88,6 +89,15 @@ export interface InvitationServiceProps {
    * @default false - the tenant's sign-in mode is left as it is
    */
   readonly disableRegistration?: boolean;
+  /**
+   * Rotate the M2M credentials secret this often, through Logto's application secrets API: a new Logto
+   * secret becomes current, the previous one stays valid, older ones are deleted at Logto (the app's legacy
+   * secret cannot be, and stays valid). Whole days, 1 to 1000; `false` turns rotation off. The first deploy
+   * with rotation on rotates at once.
+   * @default Duration.days(30) when the secret holds credentials at deploy (`m2mSecret` given, or
+   * `wireLogto: true`); off while the construct's own secret is still empty
+   */
+  readonly m2mRotation?: Duration | false;
   /** Retention of every log group of the service. @default RetentionDays.THREE_MONTHS */
   readonly logRetention?: logs.RetentionDays;
   /** Steady-state requests per second over the whole API. @default 50 */
@@ -117,6 +127,7 @@ export interface InvitationServiceProps {
  * - `Lifecycle/StateMachine`: the per-invitation Step Functions state machine (reminder, expiry, reconcile);
  * - `HttpApi/Api`: the HTTP API with the routes of the route table, throttling and access logs;
  * - `LogtoWiring/Webhook`: the custom resource registering the Logto webhook (when `wireLogto`);
+ * - `M2mRotation/{Handler,Schedule}`: the M2M secret's rotation through Logto (when `m2mRotation`);
  * - `Alarms`: errors and throttles per function, dead-letter queues, lifecycle failures, SES bounce and
  *   complaint rates, to `alarmTopic` (or `Alarms/Topic`).
  */
@@ -139,6 +150,8 @@ export class InvitationService extends Construct {
   readonly lifecycle: Lifecycle;
   readonly httpApi: HttpApi;
   readonly logtoWiring?: LogtoWiring;
+  /** The M2M secret's rotation (when on; see `m2mRotation`). */
+  readonly m2mRotation?: M2mRotation;
   readonly alarms: Alarms;
 
   /**
@@ -174,7 +187,13 @@ export class InvitationService extends Construct {
       removalPolicy,
       deletionProtection: props.deletionProtection ?? removalPolicy !== RemovalPolicy.DESTROY,
     });
-    this.secrets = new Secrets(this, 'Secrets', { ...(props.m2mSecret && { m2mSecret: props.m2mSecret }), removalPolicy });
+    const wireLogto = props.wireLogto ?? props.m2mSecret !== undefined;
+    const m2mRotation = props.m2mRotation === false ? undefined : (props.m2mRotation ?? (wireLogto ? Duration.days(30) : undefined));
+    this.secrets = new Secrets(this, 'Secrets', {
+      ...(props.m2mSecret && { m2mSecret: props.m2mSecret }),
+      m2mRotated: m2mRotation !== undefined,
+      removalPolicy,
+    });
     this.deliveryQueue = new DeliveryQueue(this, 'DeliveryQueue', {
       consumerTimeout: functionSpecs.jobs.timeout,
       maxReceiveCount: 5,
@@ -240,7 +259,17 @@ export class InvitationService extends Construct {
     this.apiUrl = this.httpApi.url;
     this.webhookUrl = `${this.httpApi.url}v1/webhooks/logto`;
 
-    if (props.wireLogto ?? !this.secrets.m2mCreated) {
+    if (m2mRotation) {
+      this.m2mRotation = new M2mRotation(this, 'M2mRotation', {
+        secret: this.secrets.m2mCredentials,
+        environment: { LOGTO_ENDPOINT: logtoEndpoint, LOGTO_API_INDICATOR: apiIndicator },
+        every: m2mRotation,
+        logRetention,
+        removalPolicy,
+      });
+    }
+
+    if (wireLogto) {
       this.logtoWiring = new LogtoWiring(this, 'LogtoWiring', {
         handler: this.functions.logtoWiring,
         webhookUrl: this.webhookUrl,
@@ -254,7 +283,8 @@ export class InvitationService extends Construct {
 
     this.alarms = new Alarms(this, 'Alarms', {
       ...(props.alarmTopic && { topic: props.alarmTopic }),
-      functions: this.functions.all(),
+      // A failed rotation leaves the old credentials current: harmless now, but someone should know.
+      functions: { ...this.functions.all(), ...(this.m2mRotation && { M2mRotation: this.m2mRotation.handler }) },
       deadLetterQueues: {
         JobsDeadLetterQueue: this.deliveryQueue.deadLetterQueue,
         MailEventsDeadLetterQueue: this.email.mailEventsDeadLetterQueue!,

@@ -44,6 +44,7 @@ export class InvitationServiceStack extends Stack {
       removalPolicy: config.removalPolicy === 'destroy' ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN,
       ...(alarmTopic && { alarmTopic }),
       ...(config.wireLogto !== undefined && { wireLogto: config.wireLogto }),
+      ...(config.m2mRotationDays !== undefined && { m2mRotation: config.m2mRotationDays === 0 ? false : Duration.days(config.m2mRotationDays) }),
       disableRegistration: config.disableRegistration,
     });
 

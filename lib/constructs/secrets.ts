@@ -5,6 +5,8 @@ import { Construct } from 'constructs';
 export interface SecretsProps {
   /** An existing secret holding `{"appId": "...", "appSecret": "..."}`; created (empty) when absent. */
   readonly m2mSecret?: secretsmanager.ISecret;
+  /** True when the M2M secret gets a rotation schedule (the `M2mRotation` construct). @default false */
+  readonly m2mRotated?: boolean;
   readonly removalPolicy: RemovalPolicy;
 }
 
@@ -45,11 +47,11 @@ export class Secrets extends Construct {
       removalPolicy: props.removalPolicy,
     });
 
-    if (this.m2mCredentials instanceof secretsmanager.Secret) {
+    if (this.m2mCredentials instanceof secretsmanager.Secret && !props.m2mRotated) {
       Validations.of(this.m2mCredentials).acknowledge({
         id: 'AwsSolutions-SMG4',
         reason:
-          "Logto issues the M2M app's secret; rotating it means creating a new secret at Logto with the app's own credentials, storing it, then deleting the old one at Logto. Not automated yet: rotate by hand (Logto console, then update this secret; functions pick it up within 5 minutes).",
+          "Rotation (through Logto's application secrets API) is off: either this secret is still empty as created (a rotation needs the working credentials it does not hold yet: fill it, then deploy with wireLogto: true, which turns rotation on every 30 days), or m2mRotation is false by choice (then rotate by hand: a new secret in the Logto Console, then this secret).",
       });
     }
     Validations.of(this.webhookSigningKey).acknowledge({

@@ -15,6 +15,7 @@ const phrases = {
   'entity.not_exists': 'The {{name}} does not exist.',
   'entity.not_exists_with_id': 'The {{name}} with ID `{{id}}` does not exist.',
   'entity.not_found': 'The resource does not exist.',
+  'entity.unique_integrity_violation': 'The entity already exists. Please check the input and try again.',
   'entity.relation_foreign_key_not_found':
     'Cannot find one or more foreign keys. Please check the input and ensure that all referenced entities exist.',
   'guard.invalid_input': 'The request {{type}} is invalid.',

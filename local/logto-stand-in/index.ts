@@ -12,6 +12,7 @@ import { HookDispatcher } from './hooks.ts';
 import { type Context, type Reply, Router } from './http.ts';
 import { TokenSigner, generateSigningKey } from './keys.ts';
 import { createLibrary } from './library.ts';
+import { applicationSecretRoutes } from './routes/application-secrets.ts';
 import { hookRoutes } from './routes/hooks.ts';
 import { oidcRoutes } from './routes/oidc.ts';
 import { oneTimeTokenRoutes } from './routes/one-time-tokens.ts';
@@ -61,6 +62,7 @@ export async function startLogtoStandIn(options: StandInOptions): Promise<StandI
   const store = await Store.open(options.dataFile, async () => seedState(apiBaseUrl, await generateSigningKey(signingAlg)));
   const newKey = store.state.signingKey.alg === signingAlg ? undefined : await generateSigningKey(signingAlg);
   store.update((state) => {
+    state.applicationSecrets ??= [];
     // Asked for another algorithm than the saved key's: rotate (tokens signed with the old key stop verifying).
     if (newKey) state.signingKey = newKey;
     // The redirect URI follows the configured API, whatever an earlier run saved.
@@ -84,7 +86,7 @@ export async function startLogtoStandIn(options: StandInOptions): Promise<StandI
 
   // Logto mounts its Management API under /api: its routes, and webhook payloads, see paths without it.
   const managementApi = new Router();
-  for (const register of [oneTimeTokenRoutes, userRoutes, roleRoutes, organizationRoutes, hookRoutes, settingRoutes]) {
+  for (const register of [oneTimeTokenRoutes, userRoutes, roleRoutes, organizationRoutes, hookRoutes, settingRoutes, applicationSecretRoutes]) {
     register(managementApi, deps);
   }
   const root = new Router();

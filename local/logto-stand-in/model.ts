@@ -133,6 +133,21 @@ export const toApplicationResponse = (app: Application) => ({
   createdAt: app.createdAt,
 });
 
+/**
+ * A row of `application_secrets` (packages/schemas/tables/application_secrets.sql): any unexpired one
+ * authenticates its app at the token endpoint, beside the app's own (legacy) `secret`.
+ */
+export interface ApplicationSecret {
+  applicationId: string;
+  /** Unique within the application. */
+  name: string;
+  value: string;
+  createdAt: number;
+  expiresAt: number | null;
+}
+
+export const toApplicationSecretResponse = (secret: ApplicationSecret) => ({ tenantId, ...secret });
+
 export interface HookConfig {
   url: string;
   headers?: Record<string, string>;
@@ -188,6 +203,8 @@ export interface StandInState {
   organizationUsers: Array<{ organizationId: string; userId: string }>;
   organizationUserRoles: Array<{ organizationId: string; userId: string; organizationRoleId: string }>;
   applications: Application[];
+  /** Absent in data files written before application secrets were modelled. */
+  applicationSecrets: ApplicationSecret[];
   oneTimeTokens: OneTimeToken[];
   hooks: Hook[];
   hookDeliveries: HookDelivery[];

@@ -98,6 +98,7 @@ export function seedState(apiBaseUrl: string, signingKey: SigningKey, now = Date
         seed.adminClient.scopes,
       ),
     ],
+    applicationSecrets: [],
     oneTimeTokens: [],
     hooks: [],
     hookDeliveries: [],

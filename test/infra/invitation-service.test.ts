@@ -84,8 +84,10 @@ describe('functions', () => {
     for (const [, fn] of serviceFunctions()) {
       expect(lambdaProps(fn).LoggingConfig.LogGroup).toEqual(ref(fn.logs));
     }
+    const rotation = service().m2mRotation!.handler;
+    expect(lambdaProps(rotation).LoggingConfig.LogGroup).toEqual(ref(rotation.logs));
     const groups = Object.values(resources(template(), 'AWS::Logs::LogGroup'));
-    expect(groups.length).toBe(6 + 3); // functions, API access logs, state machine, provider framework
+    expect(groups.length).toBe(6 + 3 + 1); // functions, API access logs, state machine, provider framework, M2M rotation
     for (const group of groups) expect(group.Properties.RetentionInDays).toBe(90);
   });
 
@@ -243,6 +245,30 @@ describe('IAM: each function may do exactly what it needs', () => {
       const canWrite = Object.keys(permissions(fn.serviceRole)).some((action) => /^secretsmanager:(Put|Update|Create|Delete)/.test(action));
       expect([name, canWrite]).toEqual([name, name === 'LogtoWiring']);
     }
+  });
+
+  it('M2mRotation: reads, writes and re-labels the M2M secret only; no GetRandomPassword (Logto makes the value)', () => {
+    const fn = service().m2mRotation!.handler;
+    expect(permissions(fn.serviceRole)).toEqual({
+      ...basics(fn),
+      ...Object.fromEntries(
+        ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue', 'secretsmanager:PutSecretValue', 'secretsmanager:UpdateSecretVersionStage'].map((a) => [a, [m2m]]),
+      ),
+    });
+  });
+
+  it('lets only Secrets Manager invoke the rotation function, and only for the M2M secret', () => {
+    const permissionsOfRotation = Object.values(resources(template(), 'AWS::Lambda::Permission')).filter(
+      (p) => JSON.stringify(p.Properties.FunctionName).includes(fnId(service().m2mRotation!.handler)),
+    );
+    expect(permissionsOfRotation.map((p) => p.Properties)).toEqual([
+      {
+        Action: 'lambda:InvokeFunction',
+        FunctionName: { 'Fn::GetAtt': [fnId(service().m2mRotation!.handler), 'Arn'] },
+        Principal: 'secretsmanager.amazonaws.com',
+        SourceArn: m2m,
+      },
+    ]);
   });
 
   it('sends email only from the configured address', () => {
@@ -500,7 +526,7 @@ describe('alarms', () => {
   const topic = () => ref(service().alarms.topic as never);
 
   it('alarm on errors and throttles of every function', () => {
-    for (const [, fn] of serviceFunctions()) {
+    for (const fn of [...serviceFunctions().map(([, f]) => f), service().m2mRotation!.handler]) {
       for (const metric of ['Errors', 'Throttles']) {
         expect(alarms()).toContainEqual(
           expect.objectContaining({
@@ -543,12 +569,34 @@ describe('alarms', () => {
   });
 
   it('send every alarm and its recovery to the topic', () => {
-    expect(alarms().length).toBe(6 * 2 + 2 + 2 + 2);
+    expect(alarms().length).toBe((6 + 1) * 2 + 2 + 2 + 2); // the six functions and the M2M rotation, DLQs, lifecycle, SES rates
     for (const alarm of alarms()) {
       expect(alarm.AlarmActions).toEqual([topic()]);
       expect(alarm.OKActions).toEqual([topic()]);
       expect(alarm.TreatMissingData).toBe('notBreaching');
     }
+  });
+});
+
+describe('M2M secret rotation', () => {
+  it('rotates the M2M secret every 30 days through the rotation function, once at once, after its grants exist', () => {
+    const rotation = service().m2mRotation!;
+    const [[, schedule]] = Object.entries(resources(template(), 'AWS::SecretsManager::RotationSchedule')) as [[string, any]];
+    expect(schedule.Properties).toEqual({
+      SecretId: importedM2mSecretArn,
+      RotationLambdaARN: { 'Fn::GetAtt': [fnId(rotation.handler), 'Arn'] },
+      RotationRules: { AutomaticallyAfterDays: 30 },
+      RotateImmediatelyOnUpdate: true,
+    });
+    expect(schedule.DependsOn).toEqual(
+      expect.arrayContaining([fnId(rotation.handler), logicalId(stack, rotation.handler.serviceRole)]),
+    );
+  });
+
+  it('gives the rotation function only the Logto endpoint and API indicator', () => {
+    const variables = lambdaProps(service().m2mRotation!.handler).Environment.Variables as Record<string, unknown>;
+    expect(variables).toMatchObject({ LOGTO_ENDPOINT: 'https://example.logto.app', LOGTO_API_INDICATOR: 'https://example.logto.app/api' });
+    expect(Object.keys(variables).filter((name) => !/^(POWERTOOLS_|NODE_OPTIONS|AWS_)/.test(name)).sort()).toEqual(['LOGTO_API_INDICATOR', 'LOGTO_ENDPOINT']);
   });
 });
 

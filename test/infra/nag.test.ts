@@ -43,6 +43,7 @@ function acknowledgements(app: App): Acknowledgement[] {
 const deployments = {
   'with the Logto wiring (the team passes its M2M secret)': wiredContext,
   'as cdk.json ships (M2M secret created empty, no wiring yet)': {},
+  'M2M secret created, filled, then wired (rotated through Logto)': { wireLogto: 'true' },
 };
 const apps = new Map<string, App>();
 

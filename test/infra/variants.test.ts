@@ -2,8 +2,9 @@
  * The props that change what is deployed: the M2M secret created or given, the Logto wiring on or off,
  * removal policy, an existing alarm topic.
  */
+import { Validations } from 'aws-cdk-lib';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { logicalId, resources, synthApp, type TestApp } from './app.ts';
+import { importedM2mSecretArn, logicalId, resources, synthApp, type TestApp } from './app.ts';
 
 let asShipped: TestApp;
 let disposable: TestApp;
@@ -28,6 +29,14 @@ describe('as cdk.json ships (no M2M secret given)', () => {
   it('does not wire Logto, which would fail with empty credentials', () => {
     expect(Object.keys(asShipped.template.findResources('Custom::LogtoWebhook'))).toEqual([]);
     expect(asShipped.stack.service.logtoWiring).toBeUndefined();
+  });
+
+  it('does not rotate the empty M2M secret, and says why in its SMG4 acknowledgement', () => {
+    expect(Object.keys(asShipped.template.findResources('AWS::SecretsManager::RotationSchedule'))).toEqual([]);
+    expect(asShipped.stack.service.m2mRotation).toBeUndefined();
+    const secret = asShipped.stack.service.secrets.m2mCredentials;
+    const acknowledged = secret.node.metadata.filter((entry) => entry.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY);
+    expect(JSON.stringify(acknowledged)).toMatch(/AwsSolutions-SMG4.*Rotation \(through Logto's application secrets API\) is off/);
   });
 
   it('keeps the webhook secret a random placeholder until the wiring writes the real key', () => {
@@ -57,4 +66,25 @@ describe('removalPolicy destroy, an existing alarm topic, wiring switched on exp
   it('wires Logto when asked, leaving registration as it is', () => {
     disposable.template.hasResourceProperties('Custom::LogtoWebhook', { disableRegistration: 'false' });
   });
+
+  it('rotates the created M2M secret once it is filled (wired), with no SMG4 acknowledgement left', () => {
+    const { stack, template } = disposable;
+    const secret = stack.service.secrets.m2mCredentials;
+    template.hasResourceProperties('AWS::SecretsManager::RotationSchedule', {
+      SecretId: { Ref: logicalId(stack, secret as never) },
+      RotationRules: { AutomaticallyAfterDays: 30 },
+    });
+    const acknowledged = secret.node.metadata.filter((entry) => entry.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY);
+    expect(JSON.stringify(acknowledged)).not.toContain('SMG4');
+  });
+});
+
+describe('m2mRotationDays', () => {
+  it('sets the interval, and 0 turns rotation off', () => {
+    const weekly = synthApp({ m2mSecretArn: importedM2mSecretArn, m2mRotationDays: '7' });
+    weekly.template.hasResourceProperties('AWS::SecretsManager::RotationSchedule', { RotationRules: { AutomaticallyAfterDays: 7 } });
+    const off = synthApp({ m2mSecretArn: importedM2mSecretArn, m2mRotationDays: 0 });
+    expect(Object.keys(off.template.findResources('AWS::SecretsManager::RotationSchedule'))).toEqual([]);
+    expect(off.stack.service.m2mRotation).toBeUndefined();
+  }, 60_000);
 });

@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { OidcError } from '../errors.ts';
 import { type Context, type Router, json } from '../http.ts';
 import type { TokenSigner } from '../keys.ts';
-import type { Application } from '../model.ts';
+import type { Application, ApplicationSecret } from '../model.ts';
 import { apiResources } from '../seed.ts';
 import type { RouteDeps } from './types.ts';
 
@@ -31,7 +31,11 @@ function basicCredentials(authorization: string) {
   }
 }
 
-function authenticateClient(ctx: Context, form: URLSearchParams, applications: Application[]) {
+/**
+ * Logto's client-auth middleware first looks the pair up in `application_secrets` (an expired match is
+ * refused with `invalid_request`), then falls back to oidc-provider's check of the app's own `secret`.
+ */
+function authenticateClient(ctx: Context, form: URLSearchParams, applications: Application[], secrets: ApplicationSecret[]) {
   const header = ctx.headers.authorization;
   const viaHeader = header?.startsWith('Basic ') ? basicCredentials(header) : undefined;
   const bodySecret = form.get('client_secret');
@@ -42,7 +46,9 @@ function authenticateClient(ctx: Context, form: URLSearchParams, applications: A
   if (!credentials.id) throw new OidcError('invalid_request', 'no client authentication mechanism provided');
 
   const app = applications.find((candidate) => candidate.id === credentials.id);
-  if (!app || app.secret !== credentials.secret) throw new OidcError('invalid_client', 'client authentication failed');
+  const issued = secrets.find((secret) => secret.applicationId === credentials.id && secret.value === credentials.secret);
+  if (issued?.expiresAt != null && issued.expiresAt < Date.now()) throw new OidcError('invalid_request', 'client secret has expired');
+  if (!app || (!issued && app.secret !== credentials.secret)) throw new OidcError('invalid_client', 'client authentication failed');
   return app;
 }
 
@@ -67,7 +73,7 @@ export function oidcRoutes(router: Router, { store, signer, baseUrl }: OidcDeps)
       throw new OidcError('invalid_request', 'only application/x-www-form-urlencoded content-type bodies are supported on POST /token');
     }
     const form = new URLSearchParams(ctx.rawBody);
-    const app = authenticateClient(ctx, form, store.state.applications);
+    const app = authenticateClient(ctx, form, store.state.applications, store.state.applicationSecrets);
 
     const grantType = form.get('grant_type');
     if (!grantType) throw new OidcError('invalid_request', "missing required parameter 'grant_type'");

@@ -22,7 +22,7 @@ export const m2mRotationSpec = {
   memorySize: 256,
   timeout: Duration.minutes(1),
   description: 'logto-invitations: rotates the M2M app secret through Logto',
-} as const;
+} as const satisfies { entry: ServiceEntry; memorySize: number; timeout: Duration; description: string };
 
 /**
  * Rotates the M2M credentials secret through Logto's application secrets API (handler:
@@ -49,8 +49,7 @@ export class M2mRotation extends Construct {
 
     this.handler = new ServiceFunction(this, 'Handler', {
       ...m2mRotationSpec,
-      // The entry file exists (lambdas/entry/m2m-rotation.ts); ServiceEntry does not list it yet.
-      entry: m2mRotationSpec.entry as ServiceEntry,
+      entry: m2mRotationSpec.entry,
       environment: props.environment,
       logRetention: props.logRetention,
       removalPolicy: props.removalPolicy,

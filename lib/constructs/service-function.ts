@@ -9,7 +9,7 @@ import { Construct } from 'constructs';
 import { fileURLToPath } from 'node:url';
 
 /** The Lambda entry points, one file each under `lambdas/entry/`. */
-export type ServiceEntry = 'api' | 'webhook' | 'jobs' | 'mail-events' | 'lifecycle' | 'logto-wiring';
+export type ServiceEntry = 'api' | 'webhook' | 'jobs' | 'mail-events' | 'lifecycle' | 'logto-wiring' | 'm2m-rotation';
 
 export interface ServiceFunctionProps {
   /** The file `lambdas/entry/<entry>.ts`; it exports `handler`. */

@@ -17,9 +17,11 @@ import { managementToken } from '../support/local-stack.ts';
 
 let stack: LocalStack;
 let ses: SESv2Client;
+/** The service's clock: moved past the webhook's once-a-minute key re-read in the rotation test. */
+const clock = { offsetMs: 0, now: () => new Date(Date.now() + clock.offsetMs) };
 
 beforeAll(async () => {
-  stack = await startLocalStack({ logLevel: 'SILENT' });
+  stack = await startLocalStack({ logLevel: 'SILENT', clock });
   ses = new SESv2Client({
     endpoint: stack.sesUrl,
     region: 'us-east-1',
@@ -254,18 +256,18 @@ describe('doctor on the local stack', () => {
     );
   });
 
-  it('fails the signing key and delivery lines once the hook\'s key is rotated at Logto (runs last)', async () => {
-    // Prepare
+  it("passes again once the API has re-read a key rotated at Logto (runs last)", async () => {
+    // Prepare: the key rotates at Logto, more than a minute after the API last re-read it
     await logto('PATCH', `/api/hooks/${stack.webhook.id}/signing-key`);
+    clock.offsetMs += 61_000;
 
     // Act
     const report = await runDoctor(target());
 
-    // Assess
-    expect(failing(report)).toEqual(['webhook.signing_key', 'webhook.delivery']);
-    expect(line(report, 'webhook.signing_key').detail).toContain('401 webhook.invalid_signature');
-    expect(line(report, 'webhook.signing_key').fix).toContain('Restart npm start');
-    expect(line(report, 'webhook.delivery').detail).toBe("the API answered Logto's test delivery with 401 webhook.invalid_signature");
+    // Assess: the signed test delivery made the API read the new key
+    expect(failing(report)).toEqual([]);
+    expect(line(report, 'webhook.signing_key').status).toBe('pass');
+    expect(line(report, 'webhook.delivery').status).toBe('pass');
   });
 });
 

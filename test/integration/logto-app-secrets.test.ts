@@ -5,6 +5,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
 import { type StandIn, seed, startLogtoStandIn } from '../../local/logto-stand-in/index.ts';
+import { clientCredentials } from '../support/local-stack.ts';
 
 let logto: StandIn;
 
@@ -16,17 +17,8 @@ afterEach(async () => {
   await logto.close();
 });
 
-async function token(appId: string, appSecret: string) {
-  const response = await fetch(`${logto.url}/oidc/token`, {
-    method: 'POST',
-    headers: {
-      authorization: `Basic ${Buffer.from(`${encodeURIComponent(appId)}:${encodeURIComponent(appSecret)}`).toString('base64')}`,
-      'content-type': 'application/x-www-form-urlencoded',
-    },
-    body: new URLSearchParams({ grant_type: 'client_credentials', resource: seed.managementApiResource, scope: 'all' }).toString(),
-  });
-  return { status: response.status, body: (await response.json()) as { access_token?: string; error?: string; scope?: string } };
-}
+const token = (appId: string, appSecret: string) =>
+  clientCredentials(logto.url, { appId, appSecret, resource: seed.managementApiResource, scope: 'all' });
 
 async function api(method: string, path: string, body?: unknown) {
   const { body: issued } = await token(seed.m2mApp.id, seed.m2mApp.secret);

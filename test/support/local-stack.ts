@@ -10,25 +10,36 @@ export interface Reply<T = any> {
   body: T;
 }
 
-export async function adminToken(
-  stack: Pick<LocalStack, 'logtoUrl'>,
-  options: { scope?: string; resource?: string } = {},
-): Promise<string> {
-  const response = await fetch(`${stack.logtoUrl}/oidc/token`, {
+/** A client-credentials token request to Logto (or the stand-in), answered as it came back. */
+export async function clientCredentials(
+  logtoUrl: string,
+  options: { appId: string; appSecret: string; resource: string; scope: string },
+): Promise<{ status: number; body: { access_token?: string; error?: string; scope?: string } }> {
+  const response = await fetch(`${logtoUrl}/oidc/token`, {
     method: 'POST',
     headers: {
-      authorization: `Basic ${Buffer.from(`${seed.adminClient.id}:${seed.adminClient.secret}`).toString('base64')}`,
+      authorization: `Basic ${Buffer.from(`${encodeURIComponent(options.appId)}:${encodeURIComponent(options.appSecret)}`).toString('base64')}`,
       'content-type': 'application/x-www-form-urlencoded',
     },
-    body: new URLSearchParams({
-      grant_type: 'client_credentials',
-      resource: options.resource ?? seed.adminClient.resource,
-      scope: options.scope ?? 'invitations:read invitations:write',
-    }),
+    body: new URLSearchParams({ grant_type: 'client_credentials', resource: options.resource, scope: options.scope }),
   });
-  const body = (await response.json()) as { access_token?: string };
-  if (!body.access_token) throw new Error(`no admin token: ${JSON.stringify(body)}`);
+  return { status: response.status, body: (await response.json()) as { access_token?: string; error?: string; scope?: string } };
+}
+
+async function tokenOrThrow(...args: Parameters<typeof clientCredentials>): Promise<string> {
+  const { body } = await clientCredentials(...args);
+  if (!body.access_token) throw new Error(`no token: ${JSON.stringify(body)}`);
   return body.access_token;
+}
+
+/** An admin's access token for the invitations API (the seeded `local-admin` client). */
+export function adminToken(stack: Pick<LocalStack, 'logtoUrl'>, options: { scope?: string; resource?: string } = {}): Promise<string> {
+  return tokenOrThrow(stack.logtoUrl, {
+    appId: seed.adminClient.id,
+    appSecret: seed.adminClient.secret,
+    resource: options.resource ?? seed.adminClient.resource,
+    scope: options.scope ?? 'invitations:read invitations:write',
+  });
 }
 
 export function client(baseUrl: string, token?: string) {
@@ -102,14 +113,11 @@ export async function acceptInvitation(link: URL): Promise<{ hops: string[]; fin
 }
 
 /** A Management API token for the stand-in (the service's own M2M app), to look at Logto's side. */
-export async function managementToken(stack: Pick<LocalStack, 'logtoUrl'>): Promise<string> {
-  const response = await fetch(`${stack.logtoUrl}/oidc/token`, {
-    method: 'POST',
-    headers: {
-      authorization: `Basic ${Buffer.from(`${seed.m2mApp.id}:${seed.m2mApp.secret}`).toString('base64')}`,
-      'content-type': 'application/x-www-form-urlencoded',
-    },
-    body: new URLSearchParams({ grant_type: 'client_credentials', resource: seed.managementApiResource, scope: 'all' }),
+export function managementToken(stack: Pick<LocalStack, 'logtoUrl'>): Promise<string> {
+  return tokenOrThrow(stack.logtoUrl, {
+    appId: seed.m2mApp.id,
+    appSecret: seed.m2mApp.secret,
+    resource: seed.managementApiResource,
+    scope: 'all',
   });
-  return ((await response.json()) as { access_token: string }).access_token;
 }

@@ -9,6 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 
 import { type StandIn, seed, startLogtoStandIn } from '../../local/logto-stand-in/index.ts';
+import { clientCredentials } from '../support/local-stack.ts';
 import { LogtoManagementClient, type M2mCredentials } from '../../lambdas/adapters/logto-management-client.ts';
 import { makeM2mRotationHandler, rotatedSecretName, rotationSteps } from '../../lambdas/handlers/m2m-rotation.ts';
 
@@ -174,15 +175,8 @@ async function rotate(token: string, between: Partial<Record<(typeof rotationSte
 const stored = (label: string): M2mCredentials => JSON.parse(versionWith(label)![1].value!) as M2mCredentials;
 
 async function getsToken({ appId, appSecret }: M2mCredentials): Promise<boolean> {
-  const response = await fetch(`${logto.url}/oidc/token`, {
-    method: 'POST',
-    headers: {
-      authorization: `Basic ${Buffer.from(`${encodeURIComponent(appId)}:${encodeURIComponent(appSecret)}`).toString('base64')}`,
-      'content-type': 'application/x-www-form-urlencoded',
-    },
-    body: new URLSearchParams({ grant_type: 'client_credentials', resource: seed.managementApiResource, scope: 'all' }).toString(),
-  });
-  return response.status === 200;
+  const { status } = await clientCredentials(logto.url, { appId, appSecret, resource: seed.managementApiResource, scope: 'all' });
+  return status === 200;
 }
 
 const admin = () => logtoAs({ appId: seed.m2mApp.id, appSecret: seed.m2mApp.secret });

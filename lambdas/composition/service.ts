@@ -54,7 +54,8 @@ export function buildService(ports: ServicePorts) {
     ids: { invitationId: newInvitationId },
     settings: ports.settings,
   });
-  const openapi = openApiDocument();
+  // Built on the first request for it, not at every function's cold start.
+  let openapi: ReturnType<typeof openApiDocument> | undefined;
   return {
     invitations,
     api: makeApiHandler({
@@ -63,7 +64,7 @@ export function buildService(ports: ServicePorts) {
       idempotency: ports.store,
       clock,
       log: ports.log,
-      openapi: () => openapi,
+      openapi: () => (openapi ??= openApiDocument()),
     }),
     webhook: makeWebhookHandler({
       invitations,

@@ -187,10 +187,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       ses.destroy();
     });
     await ensureTable(dynamo, config.TABLE_NAME);
-    await ensureInvitationTemplates(
-      new SESv2Client({ endpoint: sesUrl, region: 'us-east-1', credentials: localCredentials }),
-      config.SES_TEMPLATE_PREFIX,
-    );
+    // Templates go to the local SES itself, even when the mailer is pointed elsewhere (tests' fault proxy).
+    const sesAdmin = new SESv2Client({ endpoint: sesUrl, region: 'us-east-1', credentials: localCredentials });
+    await ensureInvitationTemplates(sesAdmin, config.SES_TEMPLATE_PREFIX).finally(() => sesAdmin.destroy());
 
     const log = new Logger({ serviceName: 'logto-invitations', logLevel: options.logLevel ?? 'WARN' });
     const secrets = new StaticSecrets({ m2m: { appId: logto.appId, appSecret: logto.appSecret } });

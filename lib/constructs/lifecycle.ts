@@ -90,26 +90,25 @@ export class Lifecycle extends Construct {
       });
 
     const done = new sfn.Succeed(this, 'Done', { stateName: lifecycleStates.done });
-    const expire = task(lifecycleStates.expire, 'Expire').next(done);
-    const pendingAtExpiry = new sfn.Choice(this, 'PendingAtExpiry', { stateName: lifecycleStates.pendingAtExpiry })
-      .when(pending(resultPath), expire)
-      .otherwise(done);
-    const waitForExpiry = new sfn.Wait(this, 'WaitForExpiry', {
-      stateName: lifecycleStates.waitForExpiry,
-      time: sfn.WaitTime.timestampPath('$.expiresAt'),
-    });
-    waitForExpiry.next(task(lifecycleStates.reconcileBeforeExpiry, 'ReconcileBeforeExpiry')).next(pendingAtExpiry);
+    /** Wait until `timestampPath`, reconcile, and go on to `next` only if the invitation is still pending. */
+    const waitThenReconcile = (at: 'Reminder' | 'Expiry', timestampPath: string, next: sfn.IChainable) => {
+      const wait = new sfn.Wait(this, `WaitFor${at}`, {
+        stateName: lifecycleStates[`waitFor${at}`],
+        time: sfn.WaitTime.timestampPath(timestampPath),
+      });
+      const stillPending = new sfn.Choice(this, `PendingAt${at}`, { stateName: lifecycleStates[`pendingAt${at}`] })
+        .when(pending(resultPath), next)
+        .otherwise(done);
+      wait.next(task(lifecycleStates[`reconcileBefore${at}`], `ReconcileBefore${at}`)).next(stillPending);
+      return wait;
+    };
 
-    const sendReminder = task(lifecycleStates.sendReminder, 'SendReminder');
-    sendReminder.next(waitForExpiry);
-    const pendingAtReminder = new sfn.Choice(this, 'PendingAtReminder', { stateName: lifecycleStates.pendingAtReminder })
-      .when(pending(resultPath), sendReminder)
-      .otherwise(done);
-    const waitForReminder = new sfn.Wait(this, 'WaitForReminder', {
-      stateName: lifecycleStates.waitForReminder,
-      time: sfn.WaitTime.timestampPath('$.remindAt'),
-    });
-    waitForReminder.next(task(lifecycleStates.reconcileBeforeReminder, 'ReconcileBeforeReminder')).next(pendingAtReminder);
+    const waitForExpiry = waitThenReconcile('Expiry', '$.expiresAt', task(lifecycleStates.expire, 'Expire').next(done));
+    const waitForReminder = waitThenReconcile(
+      'Reminder',
+      '$.remindAt',
+      task(lifecycleStates.sendReminder, 'SendReminder').next(waitForExpiry),
+    );
 
     const start = new sfn.Choice(this, 'ReminderScheduled', { stateName: lifecycleStates.reminderScheduled })
       .when(sfn.Condition.isPresent('$.remindAt'), waitForReminder)

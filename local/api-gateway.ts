@@ -99,8 +99,8 @@ export async function dispatch(
   let match: ReturnType<typeof matchRoute>;
   try {
     match = matchRoute(req.method ?? 'GET', path);
-  } catch {
-    send(res, 400, JSON.stringify({ code: 'request.bad_path', message: 'The path is not valid.' }));
+  } catch (error) {
+    send(res, 400, JSON.stringify({ code: 'request.bad_path', message: error instanceof Error ? error.message : 'The path is not valid.' }));
     return true;
   }
   if (!match) return false;

@@ -63,20 +63,40 @@ export type LifecycleTaskHandler = (payload: { action: string; invitationId: str
 export interface RunOptions {
   /** Runs before each task, with the state's name: the local runner's place to move a test clock. */
   beforeTask?: (stateName: string) => void | Promise<void>;
-  /** Milliseconds each Wait state waits instead of its timestamp (0 in tests). */
-  waitMs?: number;
+  /**
+   * Milliseconds each Wait state waits instead of until its timestamp (0 in tests), or a function asked when
+   * the Wait starts. Without it the Wait states wait as the definition says.
+   */
+  waitMs?: number | ((stateName: string) => number);
+  /** Divides the execution's timeout (a faster local clock, see LOCAL_TIME_SCALE). @default 1 */
+  timeScale?: number;
 }
 
 /**
  * Node's timers overflow past 2^31 - 1 ms (24.8 days) and fire at once, so aws-local-stepfunctions would end
  * the 32-day execution timeout immediately: locally it is capped there.
  */
-const maxTimerSeconds = Math.floor((2 ** 31 - 1) / 1000);
+export const maxTimerMs = 2 ** 31 - 1;
+
+/** Validating a definition costs ~50 ms of CPU: one machine per definition, many executions from it. */
+const machines = new WeakMap<StateMachineDefinition, Map<number, StateMachine>>();
+
+function machineFor(definition: StateMachineDefinition, timeScale: number): StateMachine {
+  const byScale = machines.get(definition) ?? new Map<number, StateMachine>();
+  machines.set(definition, byScale);
+  let machine = byScale.get(timeScale);
+  if (!machine) {
+    const timeout = definition.TimeoutSeconds;
+    const capped = timeout === undefined ? undefined : Math.max(1, Math.min(Math.ceil(timeout / timeScale), Math.floor(maxTimerMs / 1000)));
+    machine = new StateMachine({ ...definition, ...(capped !== undefined && { TimeoutSeconds: capped }) });
+    byScale.set(timeScale, machine);
+  }
+  return machine;
+}
 
 /** Starts an execution; `result` resolves with its output, `abort` stops it (as StopExecution would). */
 export function runLifecycle(definition: StateMachineDefinition, input: LifecycleInput, handler: LifecycleTaskHandler, options: RunOptions = {}) {
-  const timeout = definition.TimeoutSeconds;
-  const machine = new StateMachine({ ...definition, ...(timeout !== undefined && { TimeoutSeconds: Math.min(timeout, maxTimerSeconds) }) });
+  const machine = machineFor(definition, options.timeScale ?? 1);
   type LocalHandlers = NonNullable<NonNullable<LocalRunOptions['overrides']>['taskResourceLocalHandlers']>;
   const taskResourceLocalHandlers: LocalHandlers = Object.fromEntries(
     Object.keys(lifecycleTaskActions).map((stateName) => [
@@ -89,9 +109,19 @@ export function runLifecycle(definition: StateMachineDefinition, input: Lifecycl
       },
     ]),
   );
+  const { waitMs } = options;
+  // aws-local-stepfunctions reads a Wait's override when the Wait starts: getters compute it then.
   const waitTimeOverrides =
-    options.waitMs === undefined
+    waitMs === undefined
       ? undefined
-      : { [lifecycleStates.waitForReminder]: options.waitMs, [lifecycleStates.waitForExpiry]: options.waitMs };
+      : Object.defineProperties(
+          {},
+          Object.fromEntries(
+            [lifecycleStates.waitForReminder, lifecycleStates.waitForExpiry].map((state) => [
+              state,
+              { enumerable: true, get: () => (typeof waitMs === 'number' ? waitMs : waitMs(state)) },
+            ]),
+          ),
+        ) as Record<string, number>;
   return machine.run({ ...input }, { overrides: { taskResourceLocalHandlers, ...(waitTimeOverrides && { waitTimeOverrides }) } });
 }

@@ -27,7 +27,7 @@ import { localServiceEnv } from './defaults.ts';
 import { serveDemo } from './demo-app.ts';
 import { LocalJobQueue } from './job-queue.ts';
 import { localLifecycleDefinition } from './lifecycle-runner.ts';
-import { LocalLifecycleScheduler, type WaitUntil } from './lifecycle-scheduler.ts';
+import { LocalLifecycleScheduler } from './lifecycle-scheduler.ts';
 import { seed, startLogtoStandIn, type StandIn } from './logto-stand-in/index.ts';
 
 const require = createRequire(import.meta.url);
@@ -51,8 +51,8 @@ export interface LocalStackOptions {
   standInSigningAlg?: 'ES384' | 'RS256';
   /** The service's clock (tests move it to read invitations past their expiry). */
   clock?: Clock;
-  /** How lifecycle executions wait for their reminder and expiry times (real time by default). */
-  lifecycleWaitUntil?: WaitUntil;
+  /** Lifecycle waits are this many times shorter (LOCAL_TIME_SCALE). @default 1 */
+  lifecycleTimeScale?: number;
 }
 
 export interface LocalStack {
@@ -219,7 +219,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       definition: localLifecycleDefinition(),
       // Bound late: the handler belongs to the service, which needs the scheduler.
       handler: (payload) => service.lifecycle(payload),
-      ...(options.lifecycleWaitUntil && { waitUntil: options.lifecycleWaitUntil }),
+      ...(options.lifecycleTimeScale && { timeScale: options.lifecycleTimeScale }),
       onError: (invitationId, error) => log.error('lifecycle failed', { invitationId, error: String(error) }),
     });
     closers.push(() => lifecycles.close());

@@ -21,6 +21,8 @@ const env = readConfig(
     LOGTO_DEMO_APP_ID: z.string().optional(),
     LOCAL_DATA_DIR: z.string().default('.local'),
     LOG_LEVEL: z.enum(['DEBUG', 'INFO', 'WARN', 'ERROR']).default('WARN'),
+    /** Every lifecycle wait (reminder, expiry) is this many times shorter: 60 turns minutes into seconds. */
+    LOCAL_TIME_SCALE: z.coerce.number().min(1).default(1),
   }),
   process.env,
 );
@@ -35,6 +37,7 @@ const stack = await startLocalStack({
   ports,
   dataDir: env.LOCAL_DATA_DIR,
   logLevel: env.LOG_LEVEL,
+  lifecycleTimeScale: env.LOCAL_TIME_SCALE,
   ...(env.LOGTO_ENDPOINT && {
     realLogto: {
       endpoint: env.LOGTO_ENDPOINT.replace(/\/+$/, ''),
@@ -68,7 +71,7 @@ logto-invitations is running locally.
   DynamoDB       ${stack.dynamoUrl}            (dynalite, data in ${env.LOCAL_DATA_DIR}/)
   Demo landing   ${api}/demo/landing
   Webhook        ${api}/v1/webhooks/logto (hook ${stack.webhook.id}, ${stack.webhook.created ? 'registered now' : 'already registered'})
-  Lifecycles     the deployed state machine on aws-local-stepfunctions, in process (${stack.lifecycles.executions.length} resumed)
+  Lifecycles     the deployed state machine on aws-local-stepfunctions, in process (${stack.lifecycles.executions.length} resumed${env.LOCAL_TIME_SCALE > 1 ? `; waits ${env.LOCAL_TIME_SCALE}x shorter` : ''})
 
 Walkthrough (paste into a shell):
 

@@ -324,10 +324,15 @@ async function conditional(write: Promise<unknown>): Promise<boolean> {
 /** Up to `want` invitations older than `before` (a `createdKey`) that pass `keep`, newest first. */
 type Source = (before: string | undefined, want: number, keep?: (invitation: Invitation) => boolean) => Promise<Invitation[]>;
 
-/** A final invitation gets its `ttl`: kept `retentionSeconds` after it last changed. */
+/**
+ * A final invitation gets its `ttl`: kept `retentionSeconds` after it last changed. `metadata` is stored as
+ * its JSON text, not as a DynamoDB map: a map cannot hold what JSON can (numbers beyond DynamoDB's 38
+ * digits or 1e-130..1e126, nesting past 32 levels, empty keys), and the service never queries inside it.
+ */
 function invitationItem(invitation: Invitation, retentionSeconds?: number): Item {
   return {
     ...invitation,
+    metadata: JSON.stringify(invitation.metadata),
     ...keys.invitation(invitation.id),
     kind: 'invitation',
     statusKey: invitation.status,
@@ -338,9 +343,13 @@ function invitationItem(invitation: Invitation, retentionSeconds?: number): Item
   };
 }
 
+/** Items written before metadata was JSON text and tokens were a list read as they are now. */
 function toInvitation(item: Item): Invitation {
-  const { pk: _pk, sk: _sk, kind: _kind, statusKey: _s, emailKey: _e, createdKey: _c, pendingExpiresAt: _p, ttl: _t, ...rest } = item;
-  return rest as unknown as Invitation;
+  const { pk: _pk, sk: _sk, kind: _kind, statusKey: _s, emailKey: _e, createdKey: _c, pendingExpiresAt: _p, ttl: _t, tokenId, ...rest } = item;
+  const stored = rest as unknown as Invitation;
+  const metadata = typeof stored.metadata === 'string' ? (JSON.parse(stored.metadata) as Record<string, unknown>) : (stored.metadata ?? {});
+  const tokenIds = stored.tokenIds ?? (typeof tokenId === 'string' ? [tokenId] : []);
+  return { ...stored, metadata, tokenIds, delivery: { ...stored.delivery, settled: stored.delivery.settled ?? stored.delivery.sendCount } };
 }
 
 /** The listing order and cursor: creation time, then id to break ties. */

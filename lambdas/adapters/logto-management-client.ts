@@ -103,7 +103,13 @@ const oneTimeTokenGuard = z.object({
   expiresAt: z.number(),
 });
 
-const userGuard = z.object({ id: z.string(), primaryEmail: z.string().nullable() });
+const userGuard = z.object({ id: z.string(), primaryEmail: z.string().nullable(), createdAt: z.number().optional() });
+
+const toIdentityUser = (user: z.infer<typeof userGuard>): IdentityUser => ({
+  id: user.id,
+  primaryEmail: user.primaryEmail,
+  ...(user.createdAt !== undefined && { createdAt: user.createdAt }),
+});
 
 const logtoErrorGuard = z.object({ code: z.string().min(1), message: z.string().optional(), data: z.unknown().optional() });
 const oauthErrorGuard = z.object({ error: z.string().min(1), error_description: z.string().optional() });
@@ -206,16 +212,30 @@ export class LogtoManagementClient implements IdentityProvider {
     return toOneTimeToken(parse(oneTimeTokenGuard, this.#expectOk(reply, 'GET /api/one-time-tokens/{id}')));
   }
 
+  /** Pages through `GET /api/one-time-tokens?email=&status=active` (its `Total-Number` ignores the filters). */
+  async listActiveOneTimeTokens(email: string): Promise<OneTimeToken[]> {
+    const pageSize = 100;
+    const found: OneTimeToken[] = [];
+    for (let page = 1; ; page += 1) {
+      const query = new URLSearchParams({ email, status: 'active', page: String(page), page_size: String(pageSize) });
+      const reply = await this.#execute({ method: 'GET', path: '/api/one-time-tokens', query: query.toString(), replaySafe: true });
+      const tokens = parse(z.array(oneTimeTokenGuard), this.#expectOk(reply, 'GET /api/one-time-tokens')).map(toOneTimeToken);
+      found.push(...tokens);
+      if (tokens.length < pageSize) return found;
+    }
+  }
+
   /**
-   * Revokes the token if it is still active. Logto's `PUT .../status` refuses only `active`: it overwrites
-   * any other status, so revoking a consumed token would erase the evidence that the invitee registered.
-   * Hence the read first, and a PUT only for an active token (a consumption between the two calls is
-   * still overwritten; the `PostRegister` webhook reports that acceptance).
+   * Revokes the token if it is still active, and returns the status it had. Logto's `PUT .../status`
+   * refuses only `active`: it overwrites any other status, so revoking a consumed token would erase the
+   * evidence that the invitee registered. Hence the read first, and a PUT only for an active token (a
+   * consumption between the two calls is still overwritten: callers that revoked an active token look for
+   * a user registered meanwhile).
    */
-  async revokeOneTimeToken(id: string): Promise<void> {
+  async revokeOneTimeToken(id: string): Promise<OneTimeToken['status'] | undefined> {
     const current = await this.getOneTimeToken(id);
     if (current?.status !== 'active') {
-      return;
+      return current?.status;
     }
     const reply = await this.#execute({
       method: 'PUT',
@@ -224,9 +244,10 @@ export class LogtoManagementClient implements IdentityProvider {
       replaySafe: true,
     });
     if (isNotFound(reply)) {
-      return;
+      return undefined;
     }
     this.#expectOk(reply, 'PUT /api/one-time-tokens/{id}/status');
+    return 'active';
   }
 
   /** Case-insensitive exact match on `primaryEmail` (Logto lower-cases both sides). */
@@ -235,8 +256,7 @@ export class LogtoManagementClient implements IdentityProvider {
     const query = new URLSearchParams({ 'search.primaryEmail': email, 'mode.primaryEmail': 'exact' });
     const reply = await this.#execute({ method: 'GET', path: '/api/users', query: query.toString(), replaySafe: true });
     const users = parse(z.array(userGuard), this.#expectOk(reply, 'GET /api/users'));
-    const user = users[0];
-    return user && { id: user.id, primaryEmail: user.primaryEmail };
+    return users[0] && toIdentityUser(users[0]);
   }
 
   /**
@@ -262,8 +282,7 @@ export class LogtoManagementClient implements IdentityProvider {
         return existing;
       }
     }
-    const user = parse(userGuard, this.#expectOk(reply, 'POST /api/users'));
-    return { id: user.id, primaryEmail: user.primaryEmail };
+    return toIdentityUser(parse(userGuard, this.#expectOk(reply, 'POST /api/users')));
   }
 
   async assignRoles(userId: string, roleIds: string[]): Promise<void> {
@@ -321,6 +340,17 @@ export class LogtoManagementClient implements IdentityProvider {
       replaySafe: true,
     });
     this.#expectOk(reply, 'PATCH /api/users/{id}/custom-data');
+  }
+
+  /** `PATCH /api/users/{id}/is-suspended`: Logto also signs the user out. Setting it twice is harmless. */
+  async suspendUser(userId: string): Promise<void> {
+    const reply = await this.#execute({
+      method: 'PATCH',
+      path: `/api/users/${segment(userId)}/is-suspended`,
+      body: { isSuspended: true },
+      replaySafe: true,
+    });
+    this.#expectOk(reply, 'PATCH /api/users/{id}/is-suspended');
   }
 
   /**

@@ -3,6 +3,7 @@
  */
 import { SESv2Client, SendEmailCommand, type SESv2ClientConfig } from '@aws-sdk/client-sesv2';
 import { AppError, UpstreamError } from '../domain/errors.ts';
+import { nearestLocale } from '../domain/invitation.ts';
 import type { InvitationEmail, Mailer } from '../domain/ports.ts';
 import {
   invitationTemplateName,
@@ -118,10 +119,7 @@ export class SesMailer implements Mailer {
 
   /** `de-AT` and `de_at` use `de`; a locale without a template uses the default. */
   private localeFor(locale: string): SupportedLocale {
-    const wanted = locale.trim().toLowerCase().replace('_', '-');
-    if (isSupportedLocale(wanted)) return wanted;
-    const language = wanted.split('-')[0] ?? '';
-    return isSupportedLocale(language) ? language : this.defaultLocale;
+    return nearestLocale(locale, supportedLocales, this.defaultLocale) as SupportedLocale;
   }
 }
 

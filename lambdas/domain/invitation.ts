@@ -11,7 +11,11 @@ export const finalStatuses: ReadonlySet<InvitationStatus> = new Set(['accepted',
 export const invitationModes = ['magic-link', 'accept-link', 'provision'] as const;
 export type InvitationMode = (typeof invitationModes)[number];
 
-/** `skipped`: created with `notify: false`, the link went to the caller instead of an email. */
+/**
+ * `skipped`: created with `notify: false`, the link went to the caller instead of an email. `queued` is what
+ * an invitation reads while a send it asked for has not reached an outcome; stored, it only means "no
+ * send has settled yet".
+ */
 export const deliveryStatuses = ['queued', 'sent', 'delivered', 'bounced', 'complained', 'failed', 'skipped'] as const;
 export type DeliveryStatus = (typeof deliveryStatuses)[number];
 
@@ -21,18 +25,40 @@ export interface Inviter {
   email?: string;
 }
 
+/** Who did something to an invitation, as the audit trail names them. */
+export interface Actor {
+  type: 'admin' | 'system' | 'invitee';
+  id?: string;
+  name?: string;
+}
+
+/** A send asked for (the first email, a resend, the reminder): numbered, so each happens at most once. */
+export interface SendRequest {
+  number: number;
+  reminder?: boolean;
+  /** Named in the audit event once the email is out. */
+  by: Actor;
+}
+
 export interface Delivery {
+  /** The outcome of the latest send that settled; read through {@link deliveryView}. */
   status: DeliveryStatus;
-  /** Emails actually handed to the mail service for this invitation. */
+  /** Emails the mail service accepted for this invitation. */
   sendCount: number;
   lastSentAt?: string;
   /** The last error that left the delivery queued or failed (a code such as `ses.unavailable`). */
   lastError?: string;
+  /** The mail service's id of the latest email it accepted: its delivery events are matched against it. */
+  messageId?: string;
+  /** The latest send asked for; it is outstanding while its number is above `settled`. */
+  request?: SendRequest;
+  /** Number of the latest send that reached an outcome (sent, failed, cancelled). */
+  settled: number;
   /**
-   * A send in flight: claimed before the mail service is called, cleared after. Found after `until`, it
-   * means the outcome is unknown (the worker died or the call timed out), and the send is not repeated.
+   * A send in flight: claimed before a token is minted, cleared when the send settles. Found after `until`,
+   * it means the outcome is unknown (the worker died or the call timed out), and the send is not repeated.
    */
-  attempt?: { sendCount: number; until: string };
+  attempt?: { number: number; until: string };
 }
 
 /** Roles and memberships that Logto must grant once the invitee is registered. */
@@ -56,8 +82,13 @@ export interface Invitation {
   updatedAt: string;
   expiresAt: string;
   delivery: Delivery;
-  /** Id of the Logto one-time token behind the current link. */
-  tokenId?: string;
+  /**
+   * Every Logto one-time token minted for the invitation that may still be active: recorded before it can
+   * reach an email, removed once Logto confirmed it dead. Whoever ends the invitation revokes them all.
+   */
+  tokenIds: string[];
+  /** Logto users suspended because they registered through a link of this invitation after it ended. */
+  blockedUserIds?: string[];
   acceptedAt?: string;
   acceptedUserId?: string;
   revokedAt?: string;
@@ -76,6 +107,27 @@ export function effectiveStatus(invitation: Pick<Invitation, 'status' | 'expires
 
 export function isFinal(status: InvitationStatus): boolean {
   return finalStatuses.has(status);
+}
+
+/** The send asked for that has not settled yet, if any. */
+export function outstandingSend(invitation: Pick<Invitation, 'delivery'>): SendRequest | undefined {
+  const { request, settled } = invitation.delivery;
+  return request && request.number > settled ? request : undefined;
+}
+
+/** Opaque to callers, but never longer than a key can be: anything else is an unknown id. */
+export function isInvitationId(id: string): boolean {
+  return /^[\w-]{1,128}$/.test(id);
+}
+
+/**
+ * The shipped locale nearest to a BCP 47 tag: the tag itself, else its language (`de-CH` -> `de`), else
+ * `fallback`. Case and `_` separators are forgiven.
+ */
+export function nearestLocale(tag: string, supported: readonly string[], fallback: string): string {
+  const wanted = tag.trim().toLowerCase().replaceAll('_', '-');
+  const match = (candidate: string) => supported.find((locale) => locale.toLowerCase() === candidate);
+  return match(wanted) ?? match(wanted.split('-')[0] ?? '') ?? fallback;
 }
 
 /** Lower-cased and trimmed: Logto compares one-time-token emails as exact strings. */
@@ -115,8 +167,22 @@ export interface InvitationView {
   revokedAt?: string;
 }
 
+/** What the API shows of the delivery: `queued` while a send of a pending invitation is outstanding. */
+export function deliveryView(invitation: Pick<Invitation, 'status' | 'expiresAt' | 'delivery'>, now: Date): InvitationView['delivery'] {
+  const { status, sendCount, lastSentAt, lastError } = invitation.delivery;
+  const queued = effectiveStatus(invitation, now) === 'pending' && outstandingSend(invitation) !== undefined;
+  return { status: queued ? 'queued' : status, sendCount, ...(lastSentAt && { lastSentAt }), ...(lastError && { lastError }) };
+}
+
 export function toView(invitation: Invitation, now: Date): InvitationView {
-  const { version: _version, tokenId: _tokenId, grants: _grants, remindedAt: _remindedAt, delivery, ...rest } = invitation;
-  const { attempt: _attempt, ...deliveryView } = delivery;
-  return { ...rest, status: effectiveStatus(invitation, now), delivery: deliveryView };
+  const {
+    version: _version,
+    tokenIds: _tokenIds,
+    blockedUserIds: _blocked,
+    grants: _grants,
+    remindedAt: _remindedAt,
+    delivery: _delivery,
+    ...rest
+  } = invitation;
+  return { ...rest, status: effectiveStatus(invitation, now), delivery: deliveryView(invitation, now) };
 }

@@ -1,7 +1,9 @@
 /**
  * What the use cases need from the outside world. Adapters implement these; the domain never imports them.
  */
-import type { Invitation, InvitationStatus } from './invitation.ts';
+import type { Actor, Invitation, InvitationStatus } from './invitation.ts';
+
+export type { Actor } from './invitation.ts';
 
 export interface ListQuery {
   /** Effective status: `expired` includes stored-pending invitations past `expiresAt`, `pending` excludes them. */
@@ -27,14 +29,12 @@ export type EventType =
   | 'resent'
   | 'accepted'
   | 'granted'
+  /** A role, organization or organization role of the invitation that Logto refused (e.g. it does not exist). */
+  | 'grant_skipped'
   | 'expired'
-  | 'revoked';
-
-export interface Actor {
-  type: 'admin' | 'system' | 'invitee';
-  id?: string;
-  name?: string;
-}
+  | 'revoked'
+  /** Someone registered through a link of this invitation after it ended: the user was suspended. */
+  | 'registration_blocked';
 
 export interface InvitationEvent {
   type: EventType;
@@ -131,6 +131,8 @@ export interface OneTimeToken {
 export interface IdentityUser {
   id: string;
   primaryEmail: string | null;
+  /** Epoch milliseconds, as Logto returns it. */
+  createdAt?: number;
 }
 
 /**
@@ -141,8 +143,13 @@ export interface IdentityUser {
 export interface IdentityProvider {
   createOneTimeToken(input: { email: string; expiresIn: number; jitOrganizationIds: string[] }): Promise<OneTimeToken>;
   getOneTimeToken(id: string): Promise<OneTimeToken | undefined>;
-  /** Idempotent: a token already revoked, consumed, expired or gone is not an error. */
-  revokeOneTimeToken(id: string): Promise<void>;
+  /** The email's tokens whose stored status is `active` (an expired one may be among them). */
+  listActiveOneTimeTokens(email: string): Promise<OneTimeToken[]>;
+  /**
+   * Revokes the token if it is active. Idempotent: a token already revoked, consumed, expired or gone is
+   * not an error. Returns the status it found (`undefined`: gone), so `consumed` tells that it was used.
+   */
+  revokeOneTimeToken(id: string): Promise<OneTimeTokenStatus | undefined>;
   findUserByEmail(email: string): Promise<IdentityUser | undefined>;
   createUser(input: { primaryEmail: string; name?: string; customData?: Record<string, unknown> }): Promise<IdentityUser>;
   /** Already-held roles are ignored by Logto. */
@@ -152,12 +159,18 @@ export interface IdentityProvider {
   assignOrganizationRoles(organizationId: string, userId: string, organizationRoleIds: string[]): Promise<void>;
   /** Merges into the user's customData. */
   mergeCustomData(userId: string, customData: Record<string, unknown>): Promise<void>;
+  /** Idempotent; signs the user out. */
+  suspendUser(userId: string): Promise<void>;
 }
 
 export type Job =
-  | { kind: 'deliver'; invitationId: string; sendCount: number; reminder?: boolean }
+  /** Send number `send` of the invitation (its request says whether it is the reminder). */
+  | { kind: 'deliver'; invitationId: string; send: number }
   | { kind: 'grant'; invitationId: string }
-  | { kind: 'schedule'; invitationId: string };
+  | { kind: 'schedule'; invitationId: string }
+  /** Revoke the tokens of an ended invitation that Logto could not be asked to revoke at once. */
+  | { kind: 'close'; invitationId: string }
+  | { kind: 'suspend'; invitationId: string; userId: string };
 
 /** The input of one lifecycle execution (ISO 8601 times). */
 export interface LifecycleStart {

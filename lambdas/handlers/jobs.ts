@@ -10,7 +10,7 @@ import type { Job } from '../domain/ports.ts';
 import type { Log } from './http/respond.ts';
 
 export interface JobsDeps {
-  invitations: Pick<InvitationLibrary, 'deliver' | 'grant' | 'schedule'>;
+  invitations: Pick<InvitationLibrary, 'deliver' | 'grant' | 'schedule' | 'close' | 'suspend'>;
   log: Log;
 }
 
@@ -18,11 +18,15 @@ export function makeJobsHandler({ invitations, log }: JobsDeps) {
   async function run(job: Job): Promise<void> {
     switch (job.kind) {
       case 'deliver':
-        return invitations.deliver(job.invitationId, job.sendCount, job.reminder);
+        return invitations.deliver(job.invitationId, job.send);
       case 'grant':
         return invitations.grant(job.invitationId);
       case 'schedule':
         return invitations.schedule(job.invitationId);
+      case 'close':
+        return invitations.close(job.invitationId);
+      case 'suspend':
+        return invitations.suspend(job.invitationId, job.userId);
     }
   }
 

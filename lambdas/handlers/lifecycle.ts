@@ -11,12 +11,14 @@ import type { InvitationLibrary } from '../domain/invitations.ts';
 export const lifecycleTaskInput = z.object({
   action: z.enum(['reconcile', 'remind', 'expire']),
   invitationId: z.string().min(1),
+  /** The time the preceding Wait waited for (the `Expire` step trusts it). */
+  at: z.iso.datetime({ offset: true }).optional(),
 });
 export type LifecycleTaskInput = z.infer<typeof lifecycleTaskInput>;
 
 export function makeLifecycleHandler({ invitations }: { invitations: Pick<InvitationLibrary, 'reconcile' | 'remind' | 'expire'> }) {
   return async (input: unknown): Promise<{ status: InvitationStatus }> => {
-    const { action, invitationId } = lifecycleTaskInput.parse(input);
-    return { status: await invitations[action](invitationId) };
+    const { action, invitationId, at } = lifecycleTaskInput.parse(input);
+    return { status: action === 'expire' ? await invitations.expire(invitationId, at) : await invitations[action](invitationId) };
   };
 }

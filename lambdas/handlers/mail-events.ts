@@ -14,13 +14,14 @@ const sesEvent = z.looseObject({
 });
 
 function toMailEvent(detail: z.infer<typeof sesEvent>): MailEvent | undefined {
+  const { messageId } = detail.mail;
   switch (detail.eventType) {
     case 'Delivery':
-      return { type: 'delivered' };
+      return { type: 'delivered', messageId };
     case 'Complaint':
-      return { type: 'complained' };
+      return { type: 'complained', messageId };
     case 'Bounce':
-      return { type: 'bounced', permanent: detail.bounce?.bounceType === 'Permanent' };
+      return { type: 'bounced', permanent: detail.bounce?.bounceType === 'Permanent', messageId };
     default:
       return undefined;
   }

@@ -54,7 +54,8 @@ export interface LifecycleProps {
  * `Reconcile before expiry` -> `Still pending at expiry?` -> `Expire` -> `Done`. Any "no longer pending" goes to
  * `Done`; revoke and accept stop the execution.
  *
- * Every task invokes the lifecycle function with `{ action, invitationId }` (`arn:aws:states:::lambda:invoke`)
+ * Every task invokes the lifecycle function with `{ action, invitationId }` (`Expire` adds `at`, the time
+ * waited for) (`arn:aws:states:::lambda:invoke`)
  * and keeps its `{ status }` under `$.invitation`. Lambda service errors are retried (CDK's defaults), and an
  * `UpstreamError` (Logto or SES unavailable: the tasks are idempotent) is retried with backoff for about an
  * hour.
@@ -70,13 +71,14 @@ export class Lifecycle extends Construct {
   constructor(scope: Construct, id: string, props: LifecycleProps) {
     super(scope, id);
     const pending = (variable: string) => sfn.Condition.stringEquals(`${variable}.status`, 'pending');
-    const task = (stateName: keyof typeof lifecycleTaskActions, constructId: string) =>
+    const task = (stateName: keyof typeof lifecycleTaskActions, constructId: string, extra: Record<string, string> = {}) =>
       new tasks.LambdaInvoke(this, constructId, {
         stateName,
         lambdaFunction: props.handler,
         payload: sfn.TaskInput.fromObject({
           action: lifecycleTaskActions[stateName],
           invitationId: sfn.JsonPath.stringAt('$.invitationId'),
+          ...extra,
         }),
         resultSelector: { status: sfn.JsonPath.stringAt('$.Payload.status') },
         resultPath,
@@ -103,7 +105,9 @@ export class Lifecycle extends Construct {
       return wait;
     };
 
-    const waitForExpiry = waitThenReconcile('Expiry', '$.expiresAt', task(lifecycleStates.expire, 'Expire').next(done));
+    // `at`: the time the Wait waited for; the step trusts it over a clock that may lag by a moment.
+    const expire = task(lifecycleStates.expire, 'Expire', { at: sfn.JsonPath.stringAt('$.expiresAt') });
+    const waitForExpiry = waitThenReconcile('Expiry', '$.expiresAt', expire.next(done));
     const waitForReminder = waitThenReconcile(
       'Reminder',
       '$.remindAt',

@@ -37,6 +37,7 @@ const phrases = {
   'user.email_already_in_use': 'This email is associated with an existing account.',
   'user.phone_already_in_use': 'This phone number is associated with an existing account.',
   'user.invalid_role_type': 'Invalid role type, can not assign machine-to-machine role to user.',
+  'user.suspended': 'This account has been suspended.',
 } as const;
 
 export type ErrorCode = keyof typeof phrases;

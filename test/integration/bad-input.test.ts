@@ -216,3 +216,49 @@ describe('Idempotency-Key', () => {
     expect(await inbox(stack, 'other@example.com')).toHaveLength(0);
   });
 });
+
+describe('hostile input never reaches the table as a 500', () => {
+  const longId = `inv_${'a'.repeat(3000)}`;
+
+  it('404 for an id longer than any key can be, on every /{id} route', async () => {
+    for (const [method, path] of [
+      ['GET', `/v1/invitations/${longId}`],
+      ['GET', `/v1/invitations/${longId}/events`],
+      ['POST', `/v1/invitations/${longId}/resend`],
+      ['POST', `/v1/invitations/${longId}/revoke`],
+    ] as const) {
+      const reply = method === 'GET' ? await admin.get(path) : await admin.post(path);
+      expect(reply.status, path.slice(0, 40)).toBe(404);
+      expect(reply.body).toMatchObject({ code: 'invitation.not_found', message: expect.any(String) });
+    }
+    await expectNothingWritten();
+  });
+
+  /** Raw JSON text: the numbers must reach the server as written. */
+  const refused: [string, string, string][] = [
+    ['an integer beyond 2^53', '{"big": 9007199254740993}', 'metadata.big'],
+    ['1e21, an integer no double keeps exactly in every digit a caller may mean', '{"n": 1e21}', 'metadata.n'],
+    ['1e400, beyond any double', '{"n": 1e400}', 'metadata.n'],
+    ['a __proto__ key', '{"__proto__": {"admin": true}}', 'metadata.__proto__'],
+    ['a __proto__ key deep down', '{"a": {"b": [{"__proto__": 1}]}}', 'metadata.a.b.0.__proto__'],
+    ['nesting deeper than 32 levels', `${'{"a":'.repeat(33)}1${'}'.repeat(33)}`, 'metadata'],
+    ['nesting 30,000 levels deep', `${'['.repeat(30_000)}${']'.repeat(30_000)}`.replace(/^\[/, '{"a":[').replace(/\]$/, ']}'), 'metadata'],
+  ];
+
+  it.each(refused)('422 naming the field for %s, nothing written', async (_name, metadata, path) => {
+    const reply = await admin.post('/v1/invitations', `{"email": "hostile@example.com", "metadata": ${metadata}}`);
+    expect(reply.status).toBe(422);
+    expect(reply.body.code).toBe('request.validation_failed');
+    expect(reply.body.details.map((detail: { path: string }) => detail.path)).toContain(path);
+    await expectNothingWritten();
+  });
+
+  it('stores tiny numbers and a "constructor" key at any depth faithfully', async () => {
+    const metadata = '{"tiny": 1e-300, "constructor": {"constructor": [1.5, -0.25, "x"]}, "deep": {"toString": null}}';
+    const created = await admin.post('/v1/invitations', `{"email": "faithful@example.com", "notify": false, "metadata": ${metadata}}`);
+    expect(created.status).toBe(201);
+    const read = await admin.get(`/v1/invitations/${created.body.id}`);
+    expect(read.body.metadata).toEqual(JSON.parse(metadata));
+    expect(created.body.metadata).toEqual(JSON.parse(metadata));
+  });
+});

@@ -30,7 +30,8 @@ function anInvitation(overrides: Partial<Invitation> = {}): Invitation {
     createdAt: at(-minutes(1)),
     updatedAt: at(-minutes(1)),
     expiresAt: at(week),
-    delivery: { status: 'queued', sendCount: 0 },
+    delivery: { status: 'queued', sendCount: 0, settled: 0 },
+    tokenIds: [],
     version: 1,
     ...overrides,
   };
@@ -120,7 +121,7 @@ describe('ensureTable', () => {
 describe('create and get', () => {
   it('returns the invitation as it was written', async () => {
     // Prepare
-    const invitation = anInvitation({ tokenId: 'ott_1', redirectUrl: 'https://app.example.com/landing' });
+    const invitation = anInvitation({ tokenIds: ['ott_1'], redirectUrl: 'https://app.example.com/landing' });
 
     // Act
     await store.create(invitation, now);
@@ -252,7 +253,7 @@ describe('replace', () => {
     // Prepare
     const invitation = anInvitation();
     await store.create(invitation, now);
-    const current = { ...invitation, tokenId: 'ott_2', version: 2 };
+    const current = { ...invitation, tokenIds: ['ott_2'], version: 2 };
     expect(await store.replace(current, 1)).toBe(true);
 
     // Act

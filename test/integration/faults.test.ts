@@ -115,7 +115,7 @@ describe('Logto failing', () => {
     // Act: Logto comes back; the queue runs, and then delivers the same job once more (SQS delivers at least once)
     await clearLogtoFaults();
     await stack.jobs.runDue(true);
-    await stack.jobs.enqueue({ kind: 'deliver', invitationId: created.body.id, sendCount: 1 });
+    await stack.jobs.enqueue({ kind: 'deliver', invitationId: created.body.id, send: 1 });
     await stack.jobs.runDue(true);
 
     // Assess
@@ -142,7 +142,7 @@ describe('SES failing', () => {
     // Act: SES comes back; the job may run more than once
     sesMode = 'up';
     await stack.jobs.runDue(true);
-    await stack.jobs.enqueue({ kind: 'deliver', invitationId: created.body.id, sendCount: 1 });
+    await stack.jobs.enqueue({ kind: 'deliver', invitationId: created.body.id, send: 1 });
     await stack.jobs.runDue(true);
 
     // Assess

@@ -128,8 +128,11 @@ describe('expire', () => {
 });
 
 describe('SES mail events', () => {
-  const sesEvent = (invitationId: string, eventType: string, extra: object = {}) =>
-    ({
+  /** The event SES publishes about the latest email it took for `invitationId`. */
+  const sesEvent = async (invitationId: string, eventType: string, extra: object = {}) => {
+    const { email } = (await admin.get(`/v1/invitations/${invitationId}`)).body;
+    const messageId = (await inbox(stack, email)).at(-1)!.messageId;
+    return {
       version: '0',
       id: 'event-1',
       'detail-type': `Email ${eventType}`,
@@ -138,18 +141,19 @@ describe('SES mail events', () => {
       time: new Date().toISOString(),
       region: 'us-east-1',
       resources: [],
-      detail: { eventType, mail: { messageId: 'm-1', tags: { invitationId: [invitationId] } }, ...extra },
-    }) as EventBridgeEvent<string, unknown>;
+      detail: { eventType, mail: { messageId, tags: { invitationId: [invitationId] } }, ...extra },
+    } as EventBridgeEvent<string, unknown>;
+  };
 
   it('records a delivery', async () => {
     const created = await admin.post('/v1/invitations', { email: 'delivered@example.com' });
-    await stack.service.mailEvents(sesEvent(created.body.id, 'Delivery'));
+    await stack.service.mailEvents(await sesEvent(created.body.id, 'Delivery'));
     expect((await admin.get(`/v1/invitations/${created.body.id}`)).body.delivery.status).toBe('delivered');
   });
 
   it('makes an invitation undeliverable on a permanent bounce, and no reminder follows', async () => {
     const created = await admin.post('/v1/invitations', { email: 'bounce@example.com' });
-    await stack.service.mailEvents(sesEvent(created.body.id, 'Bounce', { bounce: { bounceType: 'Permanent' } }));
+    await stack.service.mailEvents(await sesEvent(created.body.id, 'Bounce', { bounce: { bounceType: 'Permanent' } }));
     const invitation = (await admin.get(`/v1/invitations/${created.body.id}`)).body;
     expect(invitation).toMatchObject({ status: 'undeliverable', delivery: { status: 'bounced' } });
     await task('remind', created.body.id);
@@ -158,7 +162,7 @@ describe('SES mail events', () => {
 
   it('keeps a pending invitation pending on a transient bounce', async () => {
     const created = await admin.post('/v1/invitations', { email: 'soft-bounce@example.com' });
-    await stack.service.mailEvents(sesEvent(created.body.id, 'Bounce', { bounce: { bounceType: 'Transient' } }));
+    await stack.service.mailEvents(await sesEvent(created.body.id, 'Bounce', { bounce: { bounceType: 'Transient' } }));
     const invitation = (await admin.get(`/v1/invitations/${created.body.id}`)).body;
     expect(invitation).toMatchObject({ status: 'pending', delivery: { status: 'sent' } });
     const events = (await admin.get(`/v1/invitations/${created.body.id}/events`)).body as { type: string }[];
@@ -167,7 +171,7 @@ describe('SES mail events', () => {
 
   it('makes an invitation undeliverable on a complaint', async () => {
     const created = await admin.post('/v1/invitations', { email: 'complaint@example.com' });
-    await stack.service.mailEvents(sesEvent(created.body.id, 'Complaint'));
+    await stack.service.mailEvents(await sesEvent(created.body.id, 'Complaint'));
     expect((await admin.get(`/v1/invitations/${created.body.id}`)).body).toMatchObject({
       status: 'undeliverable',
       delivery: { status: 'complained' },

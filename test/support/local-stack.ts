@@ -121,3 +121,42 @@ export function managementToken(stack: Pick<LocalStack, 'logtoUrl'>): Promise<st
     scope: 'all',
   });
 }
+
+/** What Logto (the stand-in) holds for an email: its active one-time tokens and its user, to check promises against. */
+export async function logtoView(stack: Pick<LocalStack, 'logtoUrl'>) {
+  const logto = client(stack.logtoUrl, await managementToken(stack));
+  const user = async (email: string) =>
+    (await logto.get(`/api/users?search.primaryEmail=${encodeURIComponent(email)}&mode.primaryEmail=exact`)).body[0] as
+      | { id: string; isSuspended: boolean; customData: Record<string, unknown> }
+      | undefined;
+  return {
+    logto,
+    activeTokens: async (email: string) =>
+      (await logto.get(`/api/one-time-tokens?email=${encodeURIComponent(email)}&status=active`)).body as { id: string; status: string }[],
+    user,
+    roleIds: async (userId: string) => ((await logto.get(`/api/users/${userId}/roles`)).body as { id: string }[]).map((role) => role.id),
+    setHookEnabled: async (hookId: string, enabled: boolean) => {
+      const response = await fetch(`${stack.logtoUrl}/api/hooks/${hookId}`, {
+        method: 'PATCH',
+        headers: { authorization: `Bearer ${await managementToken(stack)}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ enabled }),
+      });
+      if (!response.ok) throw new Error(`PATCH hook: ${response.status}`);
+    },
+  };
+}
+
+/** One fault at the stand-in (`POST /__standin/faults`): a delay, a failure status, or both. */
+export async function injectLogtoFault(
+  stack: Pick<LocalStack, 'logtoUrl'>,
+  fault: { method?: string; pathPrefix: string; status?: number; count?: number; delayMs?: number },
+): Promise<void> {
+  const reply = await fetch(`${stack.logtoUrl}/__standin/faults`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(fault),
+  });
+  if (!reply.ok) throw new Error(`fault refused: ${reply.status} ${await reply.text()}`);
+}
+
+export const clearLogtoFaults = (stack: Pick<LocalStack, 'logtoUrl'>) => fetch(`${stack.logtoUrl}/__standin/faults`, { method: 'DELETE' });

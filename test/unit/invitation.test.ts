@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { effectiveStatus, isFinal, magicLink, normalizeEmail, toView, type Invitation } from '../../lambdas/domain/invitation.ts';
+import { effectiveStatus, isFinal, magicLink, nearestLocale, normalizeEmail, toView, type Invitation } from '../../lambdas/domain/invitation.ts';
 
 const base: Invitation = {
   id: 'inv_1',
@@ -16,8 +16,15 @@ const base: Invitation = {
   createdAt: '2026-11-01T00:00:00.000Z',
   updatedAt: '2026-11-01T00:00:00.000Z',
   expiresAt: '2026-11-08T00:00:00.000Z',
-  delivery: { status: 'sent', sendCount: 1, attempt: { sendCount: 2, until: '2026-11-01T00:01:00.000Z' } },
-  tokenId: 'ott_secret_id',
+  delivery: {
+    status: 'sent',
+    sendCount: 1,
+    settled: 1,
+    request: { number: 2, by: { type: 'admin', id: 'admin-1' } },
+    attempt: { number: 2, until: '2026-11-01T00:01:00.000Z' },
+  },
+  tokenIds: ['ott_secret_id'],
+  blockedUserIds: ['user-1'],
   grants: 'pending',
   version: 3,
 };
@@ -69,9 +76,25 @@ describe('toView', () => {
     const view = toView(base, new Date('2026-12-01T00:00:00.000Z'));
     // Assess
     expect(view.status).toBe('expired');
-    expect(view).not.toHaveProperty('tokenId');
-    expect(view).not.toHaveProperty('version');
-    expect(view).not.toHaveProperty('grants');
+    for (const internal of ['tokenIds', 'blockedUserIds', 'version', 'grants']) expect(view).not.toHaveProperty(internal);
     expect(view.delivery).toEqual({ status: 'sent', sendCount: 1 });
+  });
+
+  it('reads queued while a send of a pending invitation is outstanding, and only then', () => {
+    const pending = { ...base, expiresAt: '2030-01-01T00:00:00.000Z' };
+    const now = new Date('2026-11-01T00:00:00.000Z');
+    expect(toView(pending, now).delivery.status).toBe('queued');
+    expect(toView({ ...pending, delivery: { ...pending.delivery, settled: 2 } }, now).delivery.status).toBe('sent');
+    expect(toView({ ...pending, status: 'revoked' }, now).delivery.status).toBe('sent');
+  });
+});
+
+describe('nearestLocale', () => {
+  it('keeps a shipped tag, falls back to its language, then to the default', () => {
+    const shipped = ['en', 'de'];
+    expect(nearestLocale('de', shipped, 'en')).toBe('de');
+    expect(nearestLocale('de-CH', shipped, 'en')).toBe('de');
+    expect(nearestLocale('DE_at', shipped, 'en')).toBe('de');
+    expect(nearestLocale('fr-CA', shipped, 'en')).toBe('en');
   });
 });

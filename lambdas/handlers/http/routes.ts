@@ -3,6 +3,7 @@
  * them, the OpenAPI document is generated from them, and the CDK stack creates them.
  */
 import type { z } from 'zod';
+import { AppError } from '../../domain/errors.ts';
 import {
   createInvitationBody,
   eventSchema,
@@ -108,6 +109,14 @@ export type RouteKey = `${(typeof routes)[number]['method']} ${(typeof routes)[n
 
 export const routeKey = (route: Pick<Route, 'method' | 'path'>) => `${route.method} ${route.path}` as RouteKey;
 
+function decodeSegment(segment: string): string | undefined {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return undefined;
+  }
+}
+
 /** Matches a request to a route the way API Gateway does: literal segments, `{name}` parameters. */
 export function matchRoute(
   method: string,
@@ -123,7 +132,9 @@ export function matchRoute(
       const segment = segments[i]!;
       if (part.startsWith('{')) {
         if (!segment) return false;
-        pathParameters[part.slice(1, -1)] = decodeURIComponent(segment);
+        const decoded = decodeSegment(segment);
+        if (decoded === undefined) throw new AppError('request.bad_path', 400, 'The path is not validly percent-encoded.');
+        pathParameters[part.slice(1, -1)] = decoded;
         return true;
       }
       return part === segment;

@@ -20,11 +20,52 @@ const displayText = z
   .regex(/^[^\p{Cc}]*$/u, 'Must not contain control characters.');
 
 const metadataLimitBytes = 4096;
-export const metadataSchema = z
-  .record(z.string(), z.unknown())
-  .refine((value) => Buffer.byteLength(JSON.stringify(value), 'utf8') <= metadataLimitBytes, {
-    message: `Must be at most ${metadataLimitBytes} bytes as JSON.`,
-  });
+/** Deep enough for any customData worth having; a walk that stops here never exhausts the stack. */
+export const metadataMaxDepth = 32;
+
+/**
+ * What JSON can say but the stored metadata (and Logto's customData, read back by JavaScript) cannot keep
+ * as sent: numbers no double holds (`1e400`, integers past 2^53, whose last digits a double silently
+ * changes: send those as strings), a `__proto__` key (an object's own key in JSON, a prototype to
+ * JavaScript), nesting past {@link metadataMaxDepth}. Walks the raw input iteratively, so no depth of
+ * nesting can overflow the stack.
+ */
+function metadataProblems(value: unknown): { path: (string | number)[]; message: string }[] {
+  const problems: { path: (string | number)[]; message: string }[] = [];
+  const stack: { value: unknown; path: (string | number)[] }[] = [{ value, path: [] }];
+  while (stack.length > 0 && problems.length < 10) {
+    const { value: current, path } = stack.pop()!;
+    if (typeof current === 'number') {
+      if (!Number.isFinite(current)) problems.push({ path, message: 'Must be a finite number.' });
+      else if (Number.isInteger(current) && !Number.isSafeInteger(current)) {
+        problems.push({ path, message: 'Integers beyond ±2^53 cannot be kept exactly; send it as a string.' });
+      }
+      continue;
+    }
+    if (current === null || typeof current !== 'object') continue;
+    if (path.length >= metadataMaxDepth) {
+      problems.push({ path: [], message: `Must not be nested more than ${metadataMaxDepth} levels deep.` });
+      break;
+    }
+    for (const [key, child] of Object.entries(current)) {
+      if (key === '__proto__') problems.push({ path: [...path, key], message: 'The key __proto__ is not allowed.' });
+      else stack.push({ value: child, path: [...path, Array.isArray(current) ? Number(key) : key] });
+    }
+  }
+  return problems;
+}
+
+export const metadataSchema = z.preprocess(
+  (value, ctx) => {
+    const problems = metadataProblems(value);
+    for (const problem of problems) ctx.issues.push({ code: 'custom', input: value, ...problem });
+    if (problems.length === 0 && value !== null && typeof value === 'object' && Buffer.byteLength(JSON.stringify(value), 'utf8') > metadataLimitBytes) {
+      ctx.issues.push({ code: 'custom', input: value, path: [], message: `Must be at most ${metadataLimitBytes} bytes as JSON.` });
+    }
+    return value;
+  },
+  z.record(z.string(), z.unknown()),
+);
 
 export const inviterSchema = z.strictObject({
   id: logtoId.optional(),

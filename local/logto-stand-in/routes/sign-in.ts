@@ -59,7 +59,13 @@ export function signInRoutes(router: Router, { store, library, hooks }: RouteDep
     return { user, interactionEvent: 'Register', dataHooks: [...membershipHooks(joined), ['User.Created', { data: created }]] };
   };
 
-  const signIn = (user: User, jitOrganizationIds: string[]): Outcome => ({
+  // Logto's experience interaction refuses a suspended user (401 `user.suspended`).
+  const signIn = (user: User, jitOrganizationIds: string[]): Outcome => {
+    if (user.isSuspended) fail('user.suspended', { status: 401 });
+    return signedIn(user, jitOrganizationIds);
+  };
+
+  const signedIn = (user: User, jitOrganizationIds: string[]): Outcome => ({
     user,
     interactionEvent: 'SignIn',
     dataHooks: membershipHooks(library.provisionJitOrganizations(user.id, jitOrganizationIds)),

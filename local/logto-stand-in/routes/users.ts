@@ -110,6 +110,17 @@ export function userRoutes(router: Router, { store, library, hooks }: RouteDeps)
     return json(200, user.customData);
   });
 
+  // Logto signs a suspended user out; the stand-in keeps no sessions, and refuses the user's next sign-in.
+  router.patch('/users/:userId/is-suspended', (ctx) => {
+    const { isSuspended } = guardBody(z.object({ isSuspended: z.boolean() }), ctx);
+    const user = library.findUser(param(ctx, 'userId'));
+    store.update(() => {
+      user.isSuspended = isSuspended;
+      user.updatedAt = Date.now();
+    });
+    return json(200, toUserResponse(user));
+  });
+
   router.delete('/users/:userId', (ctx) => {
     const user = library.findUser(param(ctx, 'userId'));
     store.update((draft) => {

@@ -1,0 +1,105 @@
+/**
+ * What every part of the invitation library shares: its ports, its settings, and the three moves all state
+ * changes are made of (load, a conditional read-modify-write, an audit event).
+ */
+import { AppError, notFound } from '../errors.ts';
+import { isInvitationId, outstandingSend, type Invitation, type InvitationMode } from '../invitation.ts';
+import type {
+  Actor,
+  Clock,
+  EventType,
+  IdentityProvider,
+  IdGenerator,
+  InvitationStore,
+  JobQueue,
+  LifecycleScheduler,
+  Mailer,
+} from '../ports.ts';
+
+export interface InvitationSettings {
+  appName: string;
+  /** Where the link in the email points unless the invitation names an allowed `redirectUrl`. */
+  landingUrl: string;
+  /** URL prefixes an invitation's `redirectUrl` must start with. */
+  redirectAllowList: string[];
+  /** Lower-case domains invitations may go to; empty allows every domain. */
+  allowedEmailDomains: string[];
+  defaultExpiresIn: number;
+  defaultLocale: string;
+  supportedLocales: readonly string[];
+  defaultMode: InvitationMode;
+  /** How long a worker may hold a send before its outcome counts as unknown. */
+  sendLeaseSeconds: number;
+  /** How long before `expiresAt` the one reminder goes out (at half the lifetime for shorter invitations). */
+  reminderBeforeExpirySeconds: number;
+}
+
+export interface InvitationDeps {
+  store: InvitationStore;
+  identity: IdentityProvider;
+  mailer: Mailer;
+  jobs: JobQueue;
+  lifecycle: LifecycleScheduler;
+  clock: Clock;
+  ids: IdGenerator;
+  settings: InvitationSettings;
+}
+
+/** Delay before the job queue retries work that failed for a reason that may pass. */
+export const retryDelaySeconds = 30;
+
+export const systemActor: Actor = { type: 'system' };
+
+export function createContext(deps: InvitationDeps) {
+  const { store, clock } = deps;
+
+  const record = (invitationId: string, type: EventType, actor: Actor, data?: Record<string, unknown>) =>
+    store.appendEvent(invitationId, { type, at: clock.now().toISOString(), actor, ...(data && { data }) });
+
+  async function load(id: string): Promise<Invitation> {
+    const invitation = isInvitationId(id) ? await store.get(id) : undefined;
+    if (!invitation) throw notFound(id);
+    return invitation;
+  }
+
+  /**
+   * Read-modify-write with the store's optimistic lock. `change` returns the next state, or undefined to
+   * leave the invitation as it is; it is re-run on the fresh state after a conflict, so of two writers
+   * racing, the loser decides again on what the winner wrote.
+   */
+  async function update(
+    id: string,
+    change: (current: Invitation) => Invitation | undefined,
+  ): Promise<{ before: Invitation; after: Invitation; changed: boolean }> {
+    for (let attempt = 0; attempt < 10; attempt += 1) {
+      const before = await load(id);
+      const next = change(before);
+      if (!next) return { before, after: before, changed: false };
+      const after = { ...next, version: before.version + 1, updatedAt: clock.now().toISOString() };
+      if (await store.replace(after, before.version)) return { before, after, changed: true };
+    }
+    throw new AppError('invitation.write_conflict', 503, 'The invitation is changing too fast; try again.');
+  }
+
+  /**
+   * The invitation leaving `pending` for good (or for `undeliverable`): `fields` applied, and a send that
+   * was asked for but is not in flight settled as cancelled, so nothing reads `queued` with nothing queued.
+   * A send in flight settles itself (its email may be accepted yet, and then it counts).
+   */
+  function ended(invitation: Invitation, fields: Partial<Invitation>): Invitation {
+    const { delivery } = invitation;
+    const request = outstandingSend(invitation);
+    const inFlight = delivery.attempt !== undefined && Date.parse(delivery.attempt.until) > clock.now().getTime();
+    if (!request || inFlight) return { ...invitation, ...fields };
+    const status = delivery.status === 'queued' ? 'failed' : delivery.status;
+    return {
+      ...invitation,
+      ...fields,
+      delivery: { ...delivery, status, lastError: 'delivery.cancelled', settled: request.number, attempt: undefined },
+    };
+  }
+
+  return { ...deps, record, load, update, ended };
+}
+
+export type LibraryContext = ReturnType<typeof createContext>;

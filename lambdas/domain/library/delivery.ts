@@ -1,0 +1,180 @@
+/**
+ * Sending the invitation email: each send is asked for with a number (the first email, a resend, the
+ * reminder) and happens at most once, whoever runs it (the request, a queue retry, a redelivery). A send
+ * claims a lease, mints a token, records it, and only then emails it; a minter that finds the invitation
+ * ended before recording revokes its own token.
+ */
+import { AppError, UpstreamError } from '../errors.ts';
+import { effectiveStatus, magicLink, nearestLocale, type Actor, type Delivery, type Invitation } from '../invitation.ts';
+import type { OneTimeToken } from '../ports.ts';
+import type { Acceptance } from './acceptance.ts';
+import { retryDelaySeconds, systemActor, type LibraryContext } from './context.ts';
+import type { TokenLedger } from './tokens.ts';
+
+/** The invitation with send number `request.number + 1` asked for. */
+export function withSendRequested(invitation: Invitation, by: Actor, reminder = false): Invitation {
+  const number = (invitation.delivery.request?.number ?? 0) + 1;
+  return { ...invitation, delivery: { ...invitation.delivery, request: { number, by, ...(reminder && { reminder }) } } };
+}
+
+/** The expiry as the invitee reads it, in the email's language; UTC so it is the same everywhere. */
+export function formatExpiry(expiresAt: string, locale: string): string {
+  return new Intl.DateTimeFormat(locale, { dateStyle: 'long', timeStyle: 'short', timeZone: 'UTC' }).format(new Date(expiresAt)) + ' UTC';
+}
+
+export function createDelivery(ctx: LibraryContext, tokens: TokenLedger, acceptance: Acceptance) {
+  const { mailer, jobs, clock, settings, identity } = ctx;
+
+  /** Send `number` settled with `fields`; the lease is released. */
+  const settle = (inv: Invitation, number: number, fields: Partial<Delivery>): Invitation => ({
+    ...inv,
+    delivery: { ...inv.delivery, ...fields, settled: Math.max(inv.delivery.settled, number), attempt: undefined },
+  });
+
+  /** The send is still ours to finish: our lease, or a late answer for a send already marked unknown. */
+  const ours = (inv: Invitation, number: number) =>
+    inv.delivery.attempt?.number === number ||
+    (inv.delivery.settled === number && inv.delivery.lastError === 'delivery.outcome_unknown' && inv.delivery.attempt === undefined);
+
+  function linkFor(invitation: Invitation, token: OneTimeToken): string {
+    return magicLink(invitation.redirectUrl ?? settings.landingUrl, token.token, invitation.email);
+  }
+
+  /**
+   * Delivers in the request. A failure that may pass goes to the job queue (the invitation reads
+   * `delivery.status: queued`); a refusal is recorded as `failed`. Either way the invitation stands.
+   */
+  async function deliverNow(id: string, number: number): Promise<void> {
+    try {
+      await deliver(id, number);
+    } catch (error) {
+      if (!(error instanceof UpstreamError)) throw error;
+      await jobs.enqueue({ kind: 'deliver', invitationId: id, send: number }, retryDelaySeconds);
+    }
+  }
+
+  /**
+   * Makes send `number` happen at most once. Safe to call again for the same number (the queue delivers
+   * at least once): a send already settled is not repeated, one in flight is left alone, and one whose
+   * worker vanished is marked `failed` (outcome unknown) instead of being repeated. Throws `UpstreamError`
+   * when a retry may succeed; a refusal is settled as `failed` and not thrown.
+   */
+  async function deliver(id: string, number: number): Promise<void> {
+    const now = clock.now();
+    let outcome: 'claimed' | 'unknown' | 'cancelled' | undefined;
+    const claim = await ctx.update(id, (inv) => {
+      const { request, settled, attempt } = inv.delivery;
+      if (!request || number > request.number || number <= settled) return undefined;
+      if (attempt?.number === number) {
+        if (Date.parse(attempt.until) > now.getTime()) return undefined;
+        outcome = 'unknown';
+        return settle(inv, number, { status: 'failed', lastError: 'delivery.outcome_unknown' });
+      }
+      if (inv.status !== 'pending' || effectiveStatus(inv, now) !== 'pending') {
+        outcome = 'cancelled';
+        return ctx.ended(inv, {});
+      }
+      outcome = 'claimed';
+      const until = new Date(now.getTime() + settings.sendLeaseSeconds * 1000).toISOString();
+      return { ...inv, delivery: { ...inv.delivery, attempt: { number, until } } };
+    });
+    if (!claim.changed) return;
+    if (outcome === 'unknown') {
+      return void (await ctx.record(id, 'delivery_failed', systemActor, { error: 'delivery.outcome_unknown', send: number }));
+    }
+    if (outcome === 'cancelled') return;
+    const invitation = claim.after;
+    const request = invitation.delivery.request!;
+
+    let token: OneTimeToken;
+    try {
+      token = await tokens.mint(invitation);
+    } catch (error) {
+      return release(id, number, error, []);
+    }
+
+    // Recorded before it can reach an email: whoever ends the invitation from now on revokes it too.
+    const recorded = await ctx.update(id, (inv) =>
+      ours(inv, number) && inv.status === 'pending' ? { ...inv, tokenIds: [...inv.tokenIds, token.id] } : undefined,
+    );
+    if (!recorded.changed) {
+      // The invitation ended first: this token is the minter's to revoke (its secret went nowhere).
+      const { dead } = await tokens.revoke([token.id]);
+      await ctx.update(id, (inv) => (ours(inv, number) ? ctx.ended({ ...inv, delivery: { ...inv.delivery, attempt: undefined } }, {}) : undefined));
+      if (dead.length === 0) await jobs.enqueue({ kind: 'close', invitationId: id }, retryDelaySeconds);
+      return;
+    }
+
+    // The caller's tag is kept on the invitation; the email is in the nearest language we ship.
+    const locale = nearestLocale(invitation.locale, settings.supportedLocales, settings.defaultLocale);
+    let messageId: string;
+    try {
+      ({ messageId } = await mailer.sendInvitation({
+        invitationId: invitation.id,
+        to: invitation.email,
+        locale,
+        appName: settings.appName,
+        inviterName: invitation.inviter.name?.trim() || invitation.inviter.email || settings.appName,
+        expiresAt: formatExpiry(invitation.expiresAt, locale),
+        link: linkFor(invitation, token),
+        reminder: request.reminder === true,
+      }));
+    } catch (error) {
+      if (error instanceof UpstreamError && error.ambiguous) {
+        // The email may be in the inbox with this token: it stays recorded, and is never sent again on our own.
+        const { changed } = await ctx.update(id, (inv) => (ours(inv, number) ? settle(inv, number, { status: 'failed', lastError: 'delivery.outcome_unknown' }) : undefined));
+        if (changed) await ctx.record(id, 'delivery_failed', request.by, { error: 'delivery.outcome_unknown', send: number });
+        return;
+      }
+      const { dead } = await tokens.revoke([token.id]);
+      return release(id, number, error, dead);
+    }
+
+    const sentAt = clock.now().toISOString();
+    const finished = await ctx.update(id, (inv) =>
+      ours(inv, number)
+        ? settle(inv, number, { status: 'sent', sendCount: inv.delivery.sendCount + 1, lastSentAt: sentAt, messageId, lastError: undefined })
+        : undefined,
+    );
+    if (!finished.changed) return;
+    const type = request.reminder ? 'reminded' : number === 1 ? 'sent' : 'resent';
+    await ctx.record(id, type, request.by, { sendCount: finished.after.delivery.sendCount });
+    if (finished.after.status === 'pending') await retireOlder(finished.after, token.id);
+  }
+
+  /**
+   * Frees the lease after the send failed before any email: queued for a retry when the failure may pass
+   * (thrown again for the queue), settled as `failed` when it was a refusal. Dead tokens leave the record.
+   */
+  async function release(id: string, number: number, error: unknown, dead: string[]): Promise<void> {
+    const lastError = error instanceof AppError ? error.code : 'delivery.error';
+    const retryable = error instanceof UpstreamError;
+    if (!retryable && !(error instanceof AppError)) throw error;
+    const { changed } = await ctx.update(id, (inv) => {
+      if (!ours(inv, number)) return undefined;
+      const tokenIds = inv.tokenIds.filter((tokenId) => !dead.includes(tokenId));
+      if (retryable) return { ...inv, tokenIds, delivery: { ...inv.delivery, lastError, attempt: undefined } };
+      return settle({ ...inv, tokenIds }, number, { status: 'failed', lastError });
+    });
+    if (retryable) throw error;
+    if (changed) await ctx.record(id, 'delivery_failed', systemActor, { error: lastError, send: number });
+  }
+
+  /**
+   * The new link is in the inbox: the older ones die. One found consumed means the invitee registered
+   * with it meanwhile, so the invitation is accepted. Tokens Logto could not be asked about stay recorded.
+   */
+  async function retireOlder(invitation: Invitation, keep: string): Promise<void> {
+    const older = invitation.tokenIds.filter((id) => id !== keep);
+    if (older.length === 0) return;
+    const { dead, consumed } = await tokens.revoke(older);
+    await tokens.forget(invitation.id, dead);
+    if (consumed.length === 0) return;
+    const user = await identity.findUserByEmail(invitation.email);
+    if (user) await acceptance.accept(invitation.id, user.id, 'reconcile');
+  }
+
+  return { deliver, deliverNow, linkFor };
+}
+
+export type DeliveryLibrary = ReturnType<typeof createDelivery>;

@@ -5,7 +5,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
-import type { ServiceFunction } from './service-function.ts';
+import { serviceMetrics, type ServiceFunction } from './service-function.ts';
 
 export interface AlarmsProps {
   /** Where alarms (and their recovery) are announced; a topic is created when absent. */
@@ -25,7 +25,8 @@ export const sesThresholds = { bounceRate: 0.02, complaintRate: 0.0008 } as cons
  *
  * Creates `Topic` (unless given; TLS enforced) and: `<Function>Errors` and `<Function>Throttles` for every
  * function (any in 5 minutes); `<Queue>Depth` for every dead-letter queue (a message visible);
- * `LifecycleFailed` and `LifecycleTimedOut` (any execution in 5 minutes); `SesBounceRate` (>= 2%) and
+ * `LifecycleFailed` and `LifecycleTimedOut` (any execution in 5 minutes); `RegistrationBlocked` (someone
+ * registered through a link of an ended invitation and was suspended); `SesBounceRate` (>= 2%) and
  * `SesComplaintRate` (>= 0.08%) on the account's SES reputation metrics (`AWS/SES`), over an hour.
  * Missing data is not breaching: a quiet service is not an incident.
  */
@@ -75,6 +76,18 @@ export class Alarms extends Construct {
     }
     alarm('LifecycleFailed', props.stateMachine.metricFailed(fiveMinutes), 1, 'An invitation lifecycle execution failed.');
     alarm('LifecycleTimedOut', props.stateMachine.metricTimedOut(fiveMinutes), 1, 'An invitation lifecycle execution timed out.');
+
+    alarm(
+      'RegistrationBlocked',
+      new cloudwatch.Metric({
+        namespace: serviceMetrics.namespace,
+        metricName: 'InvitationRegistrationBlocked',
+        dimensionsMap: { service: serviceMetrics.service },
+        ...fiveMinutes,
+      }),
+      1,
+      'Someone registered through a link of a revoked, expired or undeliverable invitation and was suspended at Logto: see the invitation\'s audit trail (registration_blocked).',
+    );
 
     const reputation = (metricName: string) =>
       new cloudwatch.Metric({ namespace: 'AWS/SES', metricName, period: Duration.hours(1), statistic: cloudwatch.Stats.MAXIMUM });

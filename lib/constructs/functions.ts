@@ -45,12 +45,14 @@ export interface ServiceFunctionsProps {
  * | --- | --- | --- | --- | --- | --- |
  * | `Api` | RW | read | - | yes | send |
  * | `Webhook` | RW | read | read | - | send |
- * | `Jobs` | RW | read | - | yes | consume (event source) |
- * | `MailEvents` | RW | - | - | - | - |
+ * | `Jobs` | RW | read | - | yes | consume (event source), send |
+ * | `MailEvents` | RW | read | - | - | send |
  * | `Lifecycle` | RW | read | - | yes | send |
  * | `LogtoWiring` | - | read | read, write (PutSecretValue) | - | - |
  *
- * `Api` and `Webhook` also start and stop lifecycle executions (granted by the lifecycle construct).
+ * `Api`, `Webhook`, `Jobs` and `MailEvents` also start and stop lifecycle executions (granted by the
+ * lifecycle construct). Jobs queue follow-up work (a retried token revocation, a suspension); MailEvents
+ * revokes an undeliverable invitation's tokens at Logto.
  */
 export class ServiceFunctions extends Construct {
   readonly api: ServiceFunction;
@@ -95,8 +97,11 @@ export class ServiceFunctions extends Construct {
     this.jobs = service('Jobs', 'jobs');
     this.jobs.grantSecretRead(props.m2mSecret);
     props.email.grantSend(this.jobs);
+    this.jobs.grantSendJobs(props.jobQueue);
 
     this.mailEvents = service('MailEvents', 'mailEvents');
+    this.mailEvents.grantSecretRead(props.m2mSecret);
+    this.mailEvents.grantSendJobs(props.jobQueue);
 
     this.lifecycle = service('Lifecycle', 'lifecycle');
     this.lifecycle.grantSecretRead(props.m2mSecret);

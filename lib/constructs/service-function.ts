@@ -62,6 +62,9 @@ const tableActions: Record<TableAccess, readonly string[]> = {
  *   the SDK version the tests ran (the SES mailer depends on its retry configuration);
  * - X-Ray tracing active, JSON log format, Powertools settings in the environment.
  */
+/** Where the functions' Powertools metrics land: one `Invitation<Event>` count per audit event. */
+export const serviceMetrics = { namespace: 'LogtoInvitations', service: 'logto-invitations' } as const;
+
 export class ServiceFunction extends NodejsFunction {
   /** The construct holding the function, its role and its log group. */
   readonly home: Construct;
@@ -93,8 +96,8 @@ export class ServiceFunction extends NodejsFunction {
       loggingFormat: lambda.LoggingFormat.JSON,
       tracing: lambda.Tracing.ACTIVE,
       environment: {
-        POWERTOOLS_SERVICE_NAME: 'logto-invitations',
-        POWERTOOLS_METRICS_NAMESPACE: 'LogtoInvitations',
+        POWERTOOLS_SERVICE_NAME: serviceMetrics.service,
+        POWERTOOLS_METRICS_NAMESPACE: serviceMetrics.namespace,
         POWERTOOLS_LOG_LEVEL: 'INFO',
         // Responses and events carry invitation links (one-time tokens): never into logs or traces.
         POWERTOOLS_LOGGER_LOG_EVENT: 'false',

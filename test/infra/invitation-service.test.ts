@@ -201,13 +201,14 @@ describe('IAM: each function may do exactly what it needs', () => {
     });
   });
 
-  it('Jobs: table RW, M2M secret, SES send, consumes the job queue, lifecycle start/stop', () => {
+  it('Jobs: table RW, M2M secret, SES send, consumes and sends to the job queue, lifecycle start/stop', () => {
     const fn = service().functions.jobs;
     expect(permissions(fn.serviceRole)).toEqual({
       ...basics(fn),
       ...tableRW(),
       'secretsmanager:GetSecretValue': [m2m],
       'ses:SendEmail': ses(),
+      'sqs:SendMessage': [queue()],
       ...lifecycle(),
       ...Object.fromEntries(
         ['sqs:ReceiveMessage', 'sqs:ChangeMessageVisibility', 'sqs:GetQueueUrl', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes'].map((a) => [a, [queue()]]),
@@ -215,9 +216,15 @@ describe('IAM: each function may do exactly what it needs', () => {
     });
   });
 
-  it('MailEvents: the table, and stopping lifecycles (a hard bounce ends one)', () => {
+  it('MailEvents: the table, the M2M secret and the job queue (a hard bounce revokes links), stopping lifecycles', () => {
     const fn = service().functions.mailEvents;
-    expect(permissions(fn.serviceRole)).toEqual({ ...basics(fn), ...tableRW(), ...lifecycle() });
+    expect(permissions(fn.serviceRole)).toEqual({
+      ...basics(fn),
+      ...tableRW(),
+      'secretsmanager:GetSecretValue': [m2m],
+      'sqs:SendMessage': [queue()],
+      ...lifecycle(),
+    });
   });
 
   it('Lifecycle: table RW, M2M secret, SES send, job queue send', () => {
@@ -568,8 +575,20 @@ describe('alarms', () => {
     );
   });
 
+  it('alarm when someone registered through a link of an ended invitation (the registration_blocked metric)', () => {
+    expect(alarms()).toContainEqual(
+      expect.objectContaining({
+        Namespace: 'LogtoInvitations',
+        MetricName: 'InvitationRegistrationBlocked',
+        Dimensions: [{ Name: 'service', Value: 'logto-invitations' }],
+        Threshold: 1,
+      }),
+    );
+  });
+
   it('send every alarm and its recovery to the topic', () => {
-    expect(alarms().length).toBe((6 + 1) * 2 + 2 + 2 + 2); // the six functions and the M2M rotation, DLQs, lifecycle, SES rates
+    // the six functions and the M2M rotation, DLQs, lifecycle, registrations blocked, SES rates
+    expect(alarms().length).toBe((6 + 1) * 2 + 2 + 2 + 1 + 2);
     for (const alarm of alarms()) {
       expect(alarm.AlarmActions).toEqual([topic()]);
       expect(alarm.OKActions).toEqual([topic()]);

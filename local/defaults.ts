@@ -10,4 +10,6 @@ export const localServiceEnv = {
   TABLE_NAME: 'invitations',
   SES_FROM: 'invitations@acme.local',
   SES_TEMPLATE_PREFIX: 'logto-invitations',
+  /** The local SES publishes delivery, bounce and complaint events for sends that name it, as SES does. */
+  SES_CONFIGURATION_SET: 'logto-invitations-local',
 } as const;

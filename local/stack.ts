@@ -27,6 +27,7 @@ import { localServiceEnv } from './defaults.ts';
 import { serveDemo } from './demo-app.ts';
 import { LocalJobQueue } from './job-queue.ts';
 import { localLifecycleDefinition } from './lifecycle-runner.ts';
+import { startLocalSes, type LocalSes } from './ses-events.ts';
 import { LocalLifecycleScheduler } from './lifecycle-scheduler.ts';
 import { seed, startLogtoStandIn, type StandIn } from './logto-stand-in/index.ts';
 
@@ -51,6 +52,8 @@ export interface LocalStackOptions {
   standInSigningAlg?: 'ES384' | 'RS256';
   /** The service's clock (tests move it to read invitations past their expiry). */
   clock?: Clock;
+  /** How long after a send the local SES publishes its delivery, bounce or complaint events. @default 200 */
+  sesEventDelayMs?: number;
   /** Lifecycle waits are this many times shorter (LOCAL_TIME_SCALE). @default 1 */
   lifecycleTimeScale?: number;
 }
@@ -65,6 +68,8 @@ export interface LocalStack {
   service: Service;
   jobs: LocalJobQueue;
   lifecycles: LocalLifecycleScheduler;
+  /** The local SES's configuration-set events (mailbox simulator outcomes). */
+  ses: Pick<LocalSes, 'idle'>;
   standIn?: StandIn;
   store: DynamoInvitationStore;
   webhook: { id: string; created: boolean };
@@ -133,10 +138,16 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const dynamoUrl = await listen(dynamoServer, ports.dynamo, host);
     closers.push(() => closeServer(dynamoServer));
 
-    const sesModule = require('aws-ses-v2-local') as { default?: (c: object) => Promise<Server> };
-    const sesServer = await (sesModule.default ?? (sesModule as unknown as (c: object) => Promise<Server>))({ host, port: ports.ses });
-    const sesUrl = `http://${host}:${(sesServer.address() as AddressInfo).port}`;
-    closers.push(() => closeServer(sesServer));
+    // Bound late, like the lifecycle handler: SES events go to the service, which needs SES first.
+    const localSes = await startLocalSes({
+      host,
+      port: ports.ses,
+      publish: async (event) => service.mailEvents(event),
+      ...(options.sesEventDelayMs !== undefined && { delayMs: options.sesEventDelayMs }),
+      onError: (error) => log.error('SES event failed', { error: String(error) }),
+    });
+    const sesUrl = localSes.url;
+    closers.push(() => localSes.close());
 
     let standIn: StandIn | undefined;
     let logto: { endpoint: string; appId: string; appSecret: string; apiIndicator: string; adminAudience: string; demoAppId: string };
@@ -278,6 +289,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       service,
       jobs,
       lifecycles,
+      ses: localSes,
       ...(standIn && { standIn }),
       store,
       webhook: { id: webhook.id, created: webhook.created },

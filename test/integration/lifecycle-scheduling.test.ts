@@ -31,7 +31,10 @@ async function start(options: { timeScale?: number; dataDir?: string } = {}) {
 
 const day = 86_400;
 const eventTypes = async (admin: ReturnType<typeof client>, id: string) =>
-  ((await admin.get(`/v1/invitations/${id}/events`)).body as { type: string }[]).map((event) => event.type);
+  ((await admin.get(`/v1/invitations/${id}/events`)).body as { type: string }[])
+    .map((event) => event.type)
+    // The local SES reports each email delivered a moment after it is sent: when, races the lifecycle.
+    .filter((type) => type !== 'delivered');
 
 describe('lifecycle executions', () => {
   it('starts with the invitation, reminds two days before expiry, then expires it and kills its links', async () => {

@@ -57,7 +57,10 @@ async function invite(email: string, expiresInDays = 3) {
 }
 
 const eventTypes = async (id: string) =>
-  ((await admin.get(`/v1/invitations/${id}/events`)).body as { type: string }[]).map((event) => event.type);
+  ((await admin.get(`/v1/invitations/${id}/events`)).body as { type: string }[])
+    .map((event) => event.type)
+    // The local SES reports each email delivered a moment after it is sent: when, races the lifecycle.
+    .filter((type) => type !== 'delivered');
 
 describe('the synthesized lifecycle', () => {
   it('is the definition the local stack runs, but for the function it invokes', () => {

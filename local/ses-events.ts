@@ -1,0 +1,167 @@
+/**
+ * The local SES: aws-ses-v2-local, and what it lacks, the configuration-set events. A proxy in front of it
+ * passes every request on (the inbox UI and `/store` included); when it accepts a SendEmail that names a
+ * configuration set, the events SES would publish through EventBridge follow a moment later, in the
+ * EventBridge shape the deployed mail-events function receives. What happens to each recipient follows
+ * SES's mailbox simulator: `bounce@simulator.amazonses.com` bounces for good, `complaint@...` is delivered
+ * and then complained about, `suppressionlist@...` bounces as suppressed; `success@...`, any `+label` of
+ * them (`bounce+ada@...`) and every other address are delivered (they are, to the local inbox).
+ */
+import type { EventBridgeEvent } from 'aws-lambda';
+import { randomUUID } from 'node:crypto';
+import { createRequire } from 'node:module';
+import { createServer, request, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { mailEventTypes } from '../lib/constructs/email.ts';
+
+const require = createRequire(import.meta.url);
+
+export type SesEvent = EventBridgeEvent<string, Record<string, unknown>>;
+
+export interface LocalSesOptions {
+  host: string;
+  /** 0 picks a free port. */
+  port: number;
+  /** Receives each event, as the EventBridge rule's target would. */
+  publish: (event: SesEvent) => Promise<void>;
+  /** How long after the send an event follows. @default 200 */
+  delayMs?: number;
+  onError?: (error: unknown) => void;
+}
+
+type Outcome = 'Delivery' | 'Bounce' | 'Suppressed' | 'Complaint';
+
+/** What SES's mailbox simulator does with a recipient (a `+label` of the local part is ignored). */
+export function simulatedOutcome(address: string): Outcome[] {
+  const [local = '', domain = ''] = address.toLowerCase().split('@');
+  if (domain !== 'simulator.amazonses.com') return ['Delivery'];
+  switch (local.split('+')[0]) {
+    case 'bounce':
+      return ['Bounce'];
+    case 'suppressionlist':
+      return ['Suppressed'];
+    case 'complaint':
+      return ['Delivery', 'Complaint'];
+    default:
+      return ['Delivery'];
+  }
+}
+
+/** The deployed rule's detail types, by SES event type (`Delivery` -> `Email Delivered`). */
+const detailTypes = new Map<string, string>(mailEventTypes.map(({ event, detailType }) => [event.toLowerCase(), detailType]));
+
+interface SendEmailBody {
+  ConfigurationSetName?: string;
+  FromEmailAddress?: string;
+  Destination?: { ToAddresses?: string[]; CcAddresses?: string[]; BccAddresses?: string[] };
+  EmailTags?: { Name: string; Value: string }[];
+}
+
+function sesEvent(outcome: Outcome, sent: SendEmailBody, messageId: string, recipient: string): SesEvent {
+  const now = new Date().toISOString();
+  const tags: Record<string, string[]> = { 'ses:configuration-set': [sent.ConfigurationSetName!] };
+  for (const tag of sent.EmailTags ?? []) tags[tag.Name] = [tag.Value];
+  const destination = [...(sent.Destination?.ToAddresses ?? []), ...(sent.Destination?.CcAddresses ?? []), ...(sent.Destination?.BccAddresses ?? [])];
+  const mail = { timestamp: now, source: sent.FromEmailAddress, messageId, destination, tags };
+  const eventType = outcome === 'Suppressed' ? 'Bounce' : outcome;
+  const detail: Record<string, unknown> = { eventType, mail };
+  if (outcome === 'Delivery') detail.delivery = { timestamp: now, recipients: [recipient], smtpResponse: '250 2.6.0 Message received' };
+  if (outcome === 'Bounce' || outcome === 'Suppressed') {
+    detail.bounce = {
+      bounceType: 'Permanent',
+      bounceSubType: outcome === 'Bounce' ? 'General' : 'OnAccountSuppressionList',
+      bouncedRecipients: [{ emailAddress: recipient }],
+      timestamp: now,
+    };
+  }
+  if (outcome === 'Complaint') detail.complaint = { complainedRecipients: [{ emailAddress: recipient }], timestamp: now, complaintFeedbackType: 'abuse' };
+  return {
+    version: '0',
+    id: randomUUID(),
+    'detail-type': detailTypes.get(eventType.toLowerCase())!,
+    source: 'aws.ses',
+    account: '000000000000',
+    time: now,
+    region: 'us-east-1',
+    resources: [],
+    detail,
+  };
+}
+
+export interface LocalSes {
+  url: string;
+  /** Resolves when every event published so far has been handled. */
+  idle(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function startLocalSes(options: LocalSesOptions): Promise<LocalSes> {
+  const sesModule = require('aws-ses-v2-local') as { default?: (c: object) => Promise<Server> };
+  const start = sesModule.default ?? (sesModule as unknown as (c: object) => Promise<Server>);
+  const upstream = await start({ host: options.host, port: 0 });
+  const target = upstream.address() as AddressInfo;
+  const inFlight = new Set<Promise<void>>();
+
+  const publishLater = (sent: SendEmailBody, messageId: string) => {
+    const recipients = [...(sent.Destination?.ToAddresses ?? []), ...(sent.Destination?.CcAddresses ?? []), ...(sent.Destination?.BccAddresses ?? [])];
+    const events = recipients.flatMap((recipient) => simulatedOutcome(recipient).map((outcome) => sesEvent(outcome, sent, messageId, recipient)));
+    const work = (async () => {
+      await new Promise((resolve) => setTimeout(resolve, options.delayMs ?? 200));
+      for (const event of events) await options.publish(event).catch((error: unknown) => options.onError?.(error));
+    })();
+    inFlight.add(work);
+    void work.finally(() => inFlight.delete(work));
+  };
+
+  const proxy = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => {
+      const body = Buffer.concat(chunks);
+      const forward = request(
+        { host: target.address, port: target.port, method: req.method, path: req.url, headers: req.headers },
+        (answer) => {
+          const answerChunks: Buffer[] = [];
+          answer.on('data', (chunk: Buffer) => answerChunks.push(chunk));
+          answer.on('end', () => {
+            const text = Buffer.concat(answerChunks);
+            res.writeHead(answer.statusCode ?? 502, answer.headers);
+            res.end(text);
+            if (req.method !== 'POST' || req.url !== '/v2/email/outbound-emails' || answer.statusCode !== 200) return;
+            try {
+              const sent = JSON.parse(body.toString('utf8')) as SendEmailBody;
+              const { MessageId } = JSON.parse(text.toString('utf8')) as { MessageId?: string };
+              if (sent.ConfigurationSetName && MessageId) publishLater(sent, MessageId);
+            } catch (error) {
+              options.onError?.(error);
+            }
+          });
+        },
+      );
+      forward.on('error', () => {
+        if (!res.headersSent) res.writeHead(502);
+        res.end();
+      });
+      forward.end(body);
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    proxy.once('error', reject);
+    proxy.listen(options.port, options.host, () => resolve());
+  });
+  const closeServer = (server: Server) =>
+    new Promise<void>((resolve) => {
+      server.closeAllConnections?.();
+      server.close(() => resolve());
+    });
+  return {
+    url: `http://${options.host}:${(proxy.address() as AddressInfo).port}`,
+    idle: async () => {
+      while (inFlight.size > 0) await Promise.all([...inFlight]);
+    },
+    close: async () => {
+      await closeServer(proxy);
+      await closeServer(upstream);
+    },
+  };
+}

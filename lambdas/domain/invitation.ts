@@ -130,6 +130,9 @@ export function nearestLocale(tag: string, supported: readonly string[], fallbac
   return match(wanted) ?? match(wanted.split('-')[0] ?? '') ?? fallback;
 }
 
+/** Logto's limit (`primary_email varchar(128)`), and so ours: a longer address was never invited. */
+export const maxEmailLength = 128;
+
 /** Lower-cased and trimmed: Logto compares one-time-token emails as exact strings. */
 export function normalizeEmail(email: string): string {
   return email.trim().toLowerCase();

@@ -100,6 +100,12 @@ describe('POST /v1/webhooks/logto', () => {
     expect(await (await deliver(other)).json()).toEqual({ status: 'ignored' });
   });
 
+  it('ignores a signed registration of an address longer than any invitation can have (found by the fuzz suite)', async () => {
+    const reply = await deliver(postRegister(`${'a'.repeat(4000)}@example.com`));
+    expect(reply.status).toBe(200);
+    expect(await reply.json()).toEqual({ status: 'ignored' });
+  });
+
   it('400 for a signed body that is not a Logto event', async () => {
     const reply = await deliver('{"hello":"world"}');
     expect(reply.status).toBe(400);

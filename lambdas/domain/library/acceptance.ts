@@ -4,7 +4,7 @@
  * got in through a link of an invitation that had ended.
  */
 import { AppError, UpstreamError } from '../errors.ts';
-import { effectiveStatus, type Invitation } from '../invitation.ts';
+import { effectiveStatus, maxEmailLength, type Invitation } from '../invitation.ts';
 import { retryDelaySeconds, systemActor, type LibraryContext } from './context.ts';
 import type { TokenLedger } from './tokens.ts';
 
@@ -82,6 +82,7 @@ export function createAcceptance(ctx: LibraryContext, tokens: TokenLedger) {
    * Returns the accepted invitation's id.
    */
   async function acceptRegistration(email: string, userId: string, via: string): Promise<string | undefined> {
+    if (email.length > maxEmailLength) return undefined;
     const pending = await store.findPendingByEmail(email);
     if (pending?.mode === 'magic-link') {
       const open = effectiveStatus(pending, clock.now()) === 'pending' || (await tokens.consumed(pending)).length > 0;

@@ -3,12 +3,12 @@
  * OpenAPI document, so the two cannot drift apart.
  */
 import { z } from 'zod';
-import { deliveryStatuses, invitationModes, invitationStatuses } from '../../domain/invitation.ts';
+import { deliveryStatuses, invitationModes, invitationStatuses, maxEmailLength } from '../../domain/invitation.ts';
 
 /** Trimmed and lower-cased before anything else sees it: Logto matches one-time-token emails exactly. */
 export const emailSchema = z.preprocess(
   (value) => (typeof value === 'string' ? value.trim().toLowerCase() : value),
-  z.email({ message: 'Must be an email address.' }).max(128),
+  z.email({ message: 'Must be an email address.' }).max(maxEmailLength),
 );
 
 const logtoId = z.string().min(1).max(128);

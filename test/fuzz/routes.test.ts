@@ -1,0 +1,246 @@
+/**
+ * Property-based fuzzing of every route in the route table, over HTTP on the local stack: random and
+ * hostile paths, query strings, headers and bodies (fast-check). Whatever arrives, the service answers
+ * below 500, every error is `{code, message}`, and afterwards the table holds exactly what the successful
+ * responses said: the invitations they created, as they described them, and no others.
+ *
+ * FUZZ_RUNS (default 80) sets the cases per route, FUZZ_SEED replays a failing run.
+ */
+import fc from 'fast-check';
+import { createHmac } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { routes, type Route } from '../../lambdas/handlers/http/routes.ts';
+import { startLocalStack, type LocalStack } from '../../local/stack.ts';
+import { adminToken, client, managementToken } from '../support/local-stack.ts';
+
+const runs = Number(process.env.FUZZ_RUNS ?? 80);
+const seed = process.env.FUZZ_SEED === undefined ? undefined : Number(process.env.FUZZ_SEED);
+
+let stack: LocalStack;
+let tokens: { write: string; read: string };
+let signingKey: string;
+/** Invitations that exist before the fuzzing, so `{id}` routes also meet real ids. */
+const seeded: string[] = [];
+/** What each 201 said it created. */
+const created = new Map<string, Record<string, unknown>>();
+let cases = 0;
+/** Answers by route and status, printed at the end: the fuzzing must reach past validation too. */
+const answered = new Map<string, number>();
+
+beforeAll(async () => {
+  stack = await startLocalStack({ jobDelayScale: 0, logLevel: 'SILENT', sesEventDelayMs: 0 });
+  tokens = { write: await adminToken(stack), read: await adminToken(stack, { scope: 'invitations:read' }) };
+  const admin = client(stack.apiUrl, tokens.write);
+  for (const email of ['fuzz-seed-1@example.com', 'fuzz-seed-2@example.com', 'fuzz-seed-3@example.com']) {
+    seeded.push((await admin.post('/v1/invitations', { email, roleIds: ['role-member'], metadata: { n: 1 } })).body.id);
+  }
+  const hook = await client(stack.logtoUrl, await managementToken(stack)).get(`/api/hooks/${stack.webhook.id}`);
+  signingKey = hook.body.signingKey;
+});
+
+afterAll(async () => {
+  await stack?.close();
+});
+
+const printable = fc.stringMatching(/^[\x20-\x7e]{0,64}$/);
+const hostileStrings = fc.oneof(
+  fc.string({ maxLength: 40 }),
+  fc.string({ unit: 'grapheme', maxLength: 20 }),
+  fc.constantFrom('', ' ', '\u0000', '../../etc/passwd', '%00', '\u202e', 'inv_', 'null', 'undefined', '__proto__', 'constructor', '😀'.repeat(50)),
+  fc.integer({ min: 1, max: 4000 }).map((n) => 'a'.repeat(n)),
+);
+
+/** A path parameter: a real id, a near miss, or garbage; sometimes left raw (bad percent-encoding and all). */
+const pathSegment = fc.oneof(
+  fc.constantFrom(...[0, 1, 2]).map((i) => encodeURIComponent(seeded[i]!)),
+  hostileStrings.map(encodeURIComponent),
+  fc.constantFrom('%', '%zz', '%E0%A4%A', '%2F', '..', '.', '%C0%AF', 'inv_%00'),
+);
+
+const json = fc.jsonValue({ maxDepth: 4 });
+
+/** Numbers, keys and depths DynamoDB and JavaScript disagree about, as raw JSON text. */
+const hostileMetadata = fc.oneof(
+  fc.constantFrom(
+    '{"big": 9007199254740993}',
+    '{"n": 1e21}',
+    '{"n": 1e400}',
+    '{"n": -1e400}',
+    '{"n": 1e-300}',
+    '{"__proto__": {"x": 1}}',
+    '{"constructor": {"prototype": 1}}',
+    '{"": ""}',
+    '[]',
+    'null',
+    '"text"',
+    `${'{"a":'.repeat(40)}1${'}'.repeat(40)}`,
+    `{"a":${'['.repeat(20_000)}${']'.repeat(20_000)}}`,
+    `{"blob":"${'x'.repeat(5000)}"}`,
+  ),
+  json.map((value) => JSON.stringify(value)),
+);
+
+/** An address every validator agrees on (fast-check's emailAddress() also makes RFC 5322 oddities). */
+const plainEmail = fc
+  .tuple(fc.stringMatching(/^[a-z0-9][a-z0-9+_-]{0,15}$/), fc.constantFrom('example.com', 'Example.ORG', 'simulator.amazonses.com'))
+  .map(([local, domain]) => `${local}@${domain}`);
+
+/** A valid value most of the time, a hostile one otherwise. */
+const mostly = <T, U>(valid: fc.Arbitrary<T>, hostile: fc.Arbitrary<U>) =>
+  fc.oneof({ weight: 9, arbitrary: valid }, { weight: 1, arbitrary: hostile });
+
+/** Metadata a caller may mean: JSON whose numbers a double keeps exactly. */
+const plainMetadata = fc
+  .dictionary(fc.string({ maxLength: 8 }).filter((key) => key !== '__proto__'), fc.oneof(fc.string({ maxLength: 20 }), fc.integer(), fc.boolean(), fc.constant(null), fc.double({ noNaN: true, noDefaultInfinity: true, min: -1e9, max: 1e9 }), fc.array(fc.integer(), { maxLength: 3 })), { maxKeys: 4 })
+  .map((value) => JSON.stringify(value));
+
+/** Mostly plausible create bodies, each field sometimes replaced by something hostile. */
+const createBody = fc
+  .record(
+    {
+      email: mostly(plainEmail, fc.oneof(hostileStrings, fc.constantFrom('ADA@Example.com ', 'a@b', '@', 'x@simulator.amazonses.com'))),
+      mode: mostly(fc.constant('magic-link'), fc.oneof(fc.constantFrom('accept-link', 'provision'), hostileStrings)),
+      roleIds: mostly(fc.array(fc.constantFrom('role-member', 'role-editor', 'role-nope'), { maxLength: 3 }), json),
+      organizationIds: mostly(fc.array(fc.constantFrom('org-acme', 'org-nope'), { maxLength: 2 }), json),
+      organizationRoleIds: fc.array(fc.constantFrom('orgrole-admin', 'orgrole-nope'), { maxLength: 2 }),
+      expiresIn: mostly(fc.integer({ min: 300, max: 2_592_000 }), fc.oneof(fc.double(), fc.integer())),
+      locale: mostly(fc.constantFrom('en', 'de', 'de-CH', 'fr', 'zz-ZZ'), hostileStrings),
+      inviter: mostly(fc.record({ name: fc.string({ maxLength: 20 }) }, { requiredKeys: [] }), json),
+      redirectUrl: mostly(fc.webPath().map((path) => `${stack.apiUrl}/${path.replace(/^\//, '')}`), fc.oneof(fc.webUrl(), hostileStrings)),
+      notify: mostly(fc.boolean(), json),
+      reminder: fc.boolean(),
+    },
+    { requiredKeys: ['email'] },
+  )
+  .chain((body) =>
+    fc.option(mostly(plainMetadata, hostileMetadata), { nil: undefined, freq: 2 }).map((metadata) => {
+      const text = JSON.stringify(body);
+      return metadata === undefined ? text : `${text.slice(0, -1)},"metadata":${metadata}}`;
+    }),
+  );
+
+const body = fc.oneof(
+  { weight: 8, arbitrary: createBody },
+  { weight: 1, arbitrary: json.map((value) => JSON.stringify(value)) },
+  { weight: 1, arbitrary: fc.string({ maxLength: 200 }) },
+  { weight: 1, arbitrary: fc.constantFrom('', '{', '{"email":', '\u0000', 'x'.repeat(70_000)) },
+);
+
+const query = fc.dictionary(
+  fc.oneof(fc.constantFrom('status', 'email', 'limit', 'cursor'), printable),
+  fc.oneof(fc.constantFrom('pending', 'expired', '0', '1', '100', '101', '-1', '1e3', 'eyJiZWZvcmUiOiJ4In0'), hostileStrings),
+  { maxKeys: 4 },
+);
+
+const headers = fc.record(
+  {
+    authorization: mostly(
+      fc.constantFrom('write', 'write', 'write', 'write', 'read'),
+      fc.oneof(fc.constantFrom('Bearer', 'Bearer ', 'Bearer a.b.c', 'Basic Zm9vOmJhcg=='), printable),
+    ),
+    'idempotency-key': mostly(fc.stringMatching(/^[\x21-\x7e]{1,64}$/), fc.oneof(fc.constant(''), fc.integer({ min: 200, max: 400 }).map((n) => 'k'.repeat(n)))),
+    'content-type': mostly(fc.constant('application/json'), fc.constantFrom('text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x')),
+  },
+  { requiredKeys: ['authorization'] },
+);
+
+/** A signed webhook payload, so the fuzzing reaches past the signature check too. */
+const webhookBody = fc.oneof(
+  json.map((value) => JSON.stringify(value)),
+  fc
+    .record({
+      event: fc.constantFrom('PostRegister', 'User.Created', 'PostSignIn', 'Nope'),
+      createdAt: fc.oneof(fc.constant(new Date().toISOString()), fc.date({ noInvalidDate: true }).map((d) => d.toISOString()), hostileStrings),
+      user: fc.oneof(fc.record({ id: hostileStrings, primaryEmail: fc.oneof(plainEmail, hostileStrings) }), json),
+      data: json,
+    })
+    .map((value) => JSON.stringify(value)),
+);
+
+interface Sent {
+  status: number;
+  text: string;
+}
+
+async function send(method: string, path: string, options: { headers?: Record<string, string>; body?: string } = {}): Promise<Sent> {
+  const response = await fetch(`${stack.apiUrl}${path}`, { method, headers: options.headers, ...(options.body !== undefined && { body: options.body }) });
+  cases += 1;
+  return { status: response.status, text: await response.text() };
+}
+
+function expectWellFormed(reply: Sent, what: string) {
+  expect(reply.status, `${what} -> ${reply.status} ${reply.text.slice(0, 300)}`).toBeLessThan(500);
+  if (reply.status >= 400) {
+    const error = JSON.parse(reply.text) as { code?: unknown; message?: unknown };
+    expect(typeof error.code, what).toBe('string');
+    expect(typeof error.message, what).toBe('string');
+  }
+}
+
+function requestFor(route: Route) {
+  return fc.record({
+    segment: pathSegment,
+    query,
+    headers,
+    body,
+    webhookBody,
+    signWebhook: fc.boolean(),
+    otherMethod: fc.integer({ min: 0, max: 9 }).map((n) => n === 0),
+  }).map((generated) => {
+    const path = route.path.replace('{id}', generated.segment);
+    const search = new URLSearchParams(generated.query).toString();
+    const auth = generated.headers.authorization;
+    const headerValues: Record<string, string> = { ...generated.headers };
+    if (auth === 'write' || auth === 'read') headerValues.authorization = `Bearer ${tokens[auth]}`;
+    if (route.fn === 'webhook') {
+      const payload = generated.webhookBody;
+      if (generated.signWebhook) headerValues['logto-signature-sha-256'] = createHmac('sha256', signingKey).update(payload).digest('hex');
+      return { method: 'POST', path, headers: headerValues, body: payload };
+    }
+    const method = generated.otherMethod && route.method === 'GET' ? 'DELETE' : route.method;
+    return { method, path: `${path}${search ? `?${search}` : ''}`, headers: headerValues, ...(method === 'POST' && { body: generated.body }) };
+  });
+}
+
+describe('every route, fuzzed', () => {
+  it.each((routes as readonly Route[]).map((route) => [`${route.method} ${route.path}`, route] as const))(
+    '%s answers below 500 with a well-formed error',
+    async (_name, route) => {
+      await fc.assert(
+        fc.asyncProperty(requestFor(route), async (request) => {
+          const reply = await send(request.method, request.path, request);
+          expectWellFormed(reply, `${request.method} ${request.path.slice(0, 120)}`);
+          const key = `${route.method} ${route.path} ${reply.status}${process.env.FUZZ_DEBUG && reply.status >= 400 ? ` ${reply.text.slice(0, 90)}` : ""}`;
+          answered.set(key, (answered.get(key) ?? 0) + 1);
+          if (request.method === 'POST' && route.path === '/v1/invitations' && reply.status === 201) {
+            const invitation = JSON.parse(reply.text) as Record<string, unknown>;
+            created.set(invitation.id as string, invitation);
+          }
+        }),
+        { numRuns: runs, ...(seed !== undefined && { seed }), interruptAfterTimeLimit: 60_000 },
+      );
+    },
+    120_000,
+  );
+
+  it('leaves the table holding exactly what the successful responses said', async () => {
+    await stack.jobs.runDue(true);
+    await stack.standIn!.idle();
+    const admin = client(stack.apiUrl, tokens.write);
+    const stable = ['id', 'email', 'mode', 'roleIds', 'organizationIds', 'organizationRoleIds', 'locale', 'metadata', 'inviter', 'redirectUrl', 'reminder', 'createdAt', 'expiresAt'];
+    for (const [id, said] of created) {
+      const stored = (await admin.get(`/v1/invitations/${id}`)).body as Record<string, unknown>;
+      for (const field of stable) expect(stored[field], `${id}.${field}`).toEqual(said[field]);
+    }
+    const listed: string[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = (await admin.get(`/v1/invitations?limit=100${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`)).body;
+      listed.push(...(page.data as { id: string }[]).map((invitation) => invitation.id));
+      cursor = page.nextCursor ?? undefined;
+    } while (cursor);
+    expect(listed.sort()).toEqual([...seeded, ...created.keys()].sort());
+    console.log(`fuzz: ${cases} requests over ${routes.length} routes, ${created.size} invitations created`);
+    console.log([...answered].sort().map(([key, count]) => `  ${key}: ${count}`).join('\n'));
+  });
+});

@@ -54,6 +54,8 @@ export interface LocalStackOptions {
   clock?: Clock;
   /** How long after a send the local SES publishes its delivery, bounce or complaint events. @default 200 */
   sesEventDelayMs?: number;
+  /** Time limit of one Logto call (tests make Logto "time out" with a delay longer than this). @default 5000 */
+  logtoTimeoutMs?: number;
   /** Lifecycle waits are this many times shorter (LOCAL_TIME_SCALE). @default 1 */
   lifecycleTimeScale?: number;
 }
@@ -208,6 +210,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       endpoint: config.LOGTO_ENDPOINT,
       apiIndicator: config.LOGTO_API_INDICATOR,
       credentials: () => secrets.m2mCredentials(),
+      ...(options.logtoTimeoutMs !== undefined && { timeoutMs: options.logtoTimeoutMs }),
     });
 
     // Invitation-only, as the product is meant to run: public registration closed at (the stand-in) Logto.

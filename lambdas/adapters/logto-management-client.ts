@@ -196,11 +196,12 @@ export class LogtoManagementClient implements IdentityProvider {
       // event would make that verification fail.
       body: { email: input.email, expiresIn: input.expiresIn, context: { jitOrganizationIds: input.jitOrganizationIds } },
       // A replay after an unknown outcome may leave a second active token for the email. Its secret was
-      // never seen by anyone (it only existed in the lost response), it expires with the invitation, and
-      // Logto refuses every token but the exact one presented: harmless, so a retry beats failing the send.
+      // never seen by anyone (it only existed in the lost response), and Logto refuses every token but the
+      // exact one presented: a retry beats failing the send, and the token says it may have a twin.
       replaySafe: true,
     });
-    return toOneTimeToken(parse(oneTimeTokenGuard, this.#expectOk(reply, 'POST /api/one-time-tokens')));
+    const token = toOneTimeToken(parse(oneTimeTokenGuard, this.#expectOk(reply, 'POST /api/one-time-tokens')));
+    return reply.afterUnknownOutcome ? { ...token, mayHaveTwin: true } : token;
   }
 
   async getOneTimeToken(id: string): Promise<OneTimeToken | undefined> {

@@ -87,6 +87,11 @@ export interface Invitation {
    * reach an email, removed once Logto confirmed it dead. Whoever ends the invitation revokes them all.
    */
   tokenIds: string[];
+  /**
+   * A token of this invitation may have an unrecorded twin (its mint was retried after an unknown outcome):
+   * whoever ends the invitation sweeps once more a while later, when Logto is done with that attempt.
+   */
+  mayHaveStrays?: boolean;
   /** Logto users suspended because they registered through a link of this invitation after it ended. */
   blockedUserIds?: string[];
   acceptedAt?: string;
@@ -182,6 +187,7 @@ export function toView(invitation: Invitation, now: Date): InvitationView {
     version: _version,
     tokenIds: _tokenIds,
     blockedUserIds: _blocked,
+    mayHaveStrays: _strays,
     grants: _grants,
     remindedAt: _remindedAt,
     delivery: _delivery,

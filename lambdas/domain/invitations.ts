@@ -138,7 +138,7 @@ export function createInvitationLibrary(deps: InvitationDeps) {
 
     if (input.notify === false) {
       const token = await tokens.mint(invitation);
-      const withToken = { ...invitation, tokenIds: [token.id] };
+      const withToken = { ...invitation, tokenIds: [token.id], ...(token.mayHaveTwin && { mayHaveStrays: true }) };
       try {
         await store.create(withToken, clock.now());
       } catch (error) {

@@ -126,6 +126,11 @@ export interface OneTimeToken {
   status: OneTimeTokenStatus;
   /** Epoch milliseconds, as Logto returns it. */
   expiresAt: number;
+  /**
+   * Set on a token minted by a retried request whose earlier attempt may have reached Logto: a twin token
+   * (never seen by anyone) may exist, now or once Logto gets to that attempt.
+   */
+  mayHaveTwin?: boolean;
 }
 
 export interface IdentityUser {

@@ -122,7 +122,7 @@ export function createAcceptance(ctx: LibraryContext, tokens: TokenLedger) {
    * ended invitation's link: blocked (unless the ending is the acceptance). What Logto could not be asked
    * about stays recorded, and the job queue asks again.
    */
-  async function close(invitation: Invitation): Promise<void> {
+  async function close(invitation: Invitation, { late = false } = {}): Promise<void> {
     const startedAt = clock.now().getTime();
     const recorded = await tokens.revoke(invitation.tokenIds);
     let failed = recorded.failed;
@@ -148,13 +148,20 @@ export function createAcceptance(ctx: LibraryContext, tokens: TokenLedger) {
       const registeredJustNow = user && (user.createdAt ?? 0) >= startedAt - raceWindowMs;
       if (user && registeredAfterInvite && (consumed || registeredJustNow)) await block(invitation, user.id, 'close');
     }
-    if (failed) await jobs.enqueue({ kind: 'close', invitationId: invitation.id }, retryDelaySeconds);
+    if (failed || (invitation.mayHaveStrays && !late)) {
+      await jobs.enqueue({ kind: 'close', invitationId: invitation.id }, retryDelaySeconds);
+    } else if (late && invitation.mayHaveStrays) {
+      await ctx.update(invitation.id, (inv) => (inv.mayHaveStrays ? { ...inv, mayHaveStrays: undefined } : undefined));
+    }
   }
 
-  /** The queued retry of {@link close}: only an invitation that is no longer pending. */
+  /**
+   * The queued retry of {@link close}, and its second sweep for a twin token Logto may have created after
+   * the first: only an invitation that is no longer pending.
+   */
   async function closeLater(id: string): Promise<void> {
     const invitation = await ctx.load(id);
-    if (invitation.status !== 'pending') await close(invitation);
+    if (invitation.status !== 'pending') await close(invitation, { late: true });
   }
 
   /**

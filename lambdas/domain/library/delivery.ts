@@ -95,13 +95,15 @@ export function createDelivery(ctx: LibraryContext, tokens: TokenLedger, accepta
 
     // Recorded before it can reach an email: whoever ends the invitation from now on revokes it too.
     const recorded = await ctx.update(id, (inv) =>
-      ours(inv, number) && inv.status === 'pending' ? { ...inv, tokenIds: [...inv.tokenIds, token.id] } : undefined,
+      ours(inv, number) && inv.status === 'pending'
+        ? { ...inv, tokenIds: [...inv.tokenIds, token.id], ...(token.mayHaveTwin && { mayHaveStrays: true }) }
+        : undefined,
     );
     if (!recorded.changed) {
-      // The invitation ended first: this token is the minter's to revoke (its secret went nowhere).
+      // The invitation ended first: this token (and any twin) is the minter's to revoke; its secret went nowhere.
       const { dead } = await tokens.revoke([token.id]);
       await ctx.update(id, (inv) => (ours(inv, number) ? ctx.ended({ ...inv, delivery: { ...inv.delivery, attempt: undefined } }, {}) : undefined));
-      if (dead.length === 0) await jobs.enqueue({ kind: 'close', invitationId: id }, retryDelaySeconds);
+      if (dead.length === 0 || token.mayHaveTwin) await jobs.enqueue({ kind: 'close', invitationId: id }, retryDelaySeconds);
       return;
     }
 

@@ -579,6 +579,21 @@ describe('sign-in with a one-time token while registration is closed', () => {
     expect(receiver.received[0]!.payload).toMatchObject({ interactionEvent: 'SignIn', userId: user.id });
   });
 
+  it('suspends a user (PATCH is-suspended), whose next sign-in is refused with user.suspended', async () => {
+    // Prepare
+    const user = (await api('POST', '/users', { primaryEmail: 'suspect@example.com' })).body;
+    const ott = (await api('POST', '/one-time-tokens', { email: 'suspect@example.com' })).body;
+
+    // Act
+    const suspended = await api('PATCH', `/users/${user.id}/is-suspended`, { isSuspended: true });
+    const refused = await signIn({ one_time_token: ott.token, login_hint: 'suspect@example.com' });
+
+    // Assess
+    expect([suspended.status, suspended.body.isSuspended]).toEqual([200, true]);
+    expect([refused.status, refused.body.code]).toEqual([401, 'user.suspended']);
+    expect((await api('PATCH', '/users/nobody/is-suspended', { isSuspended: true })).status).toBe(404);
+  });
+
   it('refuses a mismatched email, an unknown token and an unregistered redirect URI', async () => {
     // Prepare
     const ott = (await api('POST', '/one-time-tokens', { email: 'exact@example.com' })).body;

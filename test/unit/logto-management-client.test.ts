@@ -448,9 +448,10 @@ describe('LogtoManagementClient: one-time tokens', () => {
     const { client } = makeClient(logto.url);
 
     // Act
-    await client.revokeOneTimeToken('t1');
+    const before = await client.revokeOneTimeToken('t1');
 
     // Assess
+    expect(before).toBe('active');
     expect(logto.requests.map((r) => `${r.method} ${r.path}`)).toEqual([
       'GET /api/one-time-tokens/t1',
       'PUT /api/one-time-tokens/t1/status',
@@ -464,10 +465,51 @@ describe('LogtoManagementClient: one-time tokens', () => {
     const { client } = makeClient(logto.url);
 
     // Act
-    await client.revokeOneTimeToken('t1');
+    const before = await client.revokeOneTimeToken('t1');
+
+    // Assess: and says what it found, so a consumed one tells that the invitee registered
+    expect(before).toBe(status);
+    expect(logto.requests.map((r) => r.method)).toEqual(['GET']);
+  });
+
+  it('lists the active tokens of an email, page by page', async () => {
+    // Prepare: 100 on the first page, 1 on the second
+    const logto = await startFakeLogto({
+      api: (req, res) => {
+        const page = new URL(req.url, 'http://x').searchParams.get('page');
+        json(res, 200, page === '1' ? Array.from({ length: 100 }, (_, i) => activeToken(`t${i}`)) : [activeToken('t100')]);
+      },
+    });
+    const { client } = makeClient(logto.url);
+
+    // Act
+    const tokens = await client.listActiveOneTimeTokens('a+b@example.com');
 
     // Assess
-    expect(logto.requests.map((r) => r.method)).toEqual(['GET']);
+    expect(tokens).toHaveLength(101);
+    expect(logto.requests.map((r) => r.url)).toEqual([
+      '/api/one-time-tokens?email=a%2Bb%40example.com&status=active&page=1&page_size=100',
+      '/api/one-time-tokens?email=a%2Bb%40example.com&status=active&page=2&page_size=100',
+    ]);
+  });
+
+  it('marks a token minted by a request retried after a timeout as possibly having a twin', async () => {
+    // Prepare: the first POST is answered too late
+    let posts = 0;
+    const logto = await startFakeLogto({
+      api: async (_, res) => {
+        posts += 1;
+        if (posts === 1) await new Promise((resolve) => setTimeout(resolve, 300));
+        json(res, 201, activeToken(`t${posts}`));
+      },
+    });
+    const { client } = makeClient(logto.url, { timeoutMs: 150 });
+
+    // Act
+    const token = await client.createOneTimeToken({ email: 'invitee@example.com', expiresIn: 60, jitOrganizationIds: [] });
+
+    // Assess
+    expect(token).toMatchObject({ id: 't2', mayHaveTwin: true });
   });
 
   it('treats a token that is gone, before or during the revoke, as revoked', async () => {
@@ -493,6 +535,13 @@ describe('LogtoManagementClient: one-time tokens', () => {
 });
 
 describe('LogtoManagementClient: users, roles, organizations', () => {
+  it('suspends a user with PATCH is-suspended', async () => {
+    const logto = await startFakeLogto({ api: (_, res) => json(res, 200, { ...user('u1', 'a@example.com'), isSuspended: true }) });
+    const { client } = makeClient(logto.url);
+    await client.suspendUser('u1');
+    expect(logto.requests.map((r) => `${r.method} ${r.path} ${r.body}`)).toEqual(['PATCH /api/users/u1/is-suspended {"isSuspended":true}']);
+  });
+
   it('searches users by exact email, encoding + and @', async () => {
     // Prepare
     const logto = await startFakeLogto({ api: (_, res) => json(res, 200, [user('u1', 'a+b@example.com')]) });

@@ -77,8 +77,10 @@ export function createLifecycle(ctx: LibraryContext, acceptance: Acceptance, del
    */
   async function expire(id: string, at?: string): Promise<InvitationStatus> {
     const now = new Date(Math.max(clock.now().getTime(), at ? Date.parse(at) : 0));
-    const invitation = await acceptance.reconcile(await ctx.load(id));
-    if (invitation.status !== 'pending' || effectiveStatus(invitation, now) !== 'expired') return effectiveStatus(invitation, now);
+    const due = await ctx.load(id);
+    if (due.status !== 'pending' || effectiveStatus(due, now) !== 'expired') return effectiveStatus(due, now);
+    const invitation = await acceptance.reconcile(due);
+    if (invitation.status !== 'pending') return invitation.status;
     const { after, changed } = await ctx.update(id, (inv) => (inv.status === 'pending' ? ctx.ended(inv, { status: 'expired' }) : undefined));
     if (changed) {
       await ctx.record(id, 'expired', systemActor);

@@ -8,8 +8,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalStack, type LocalStack } from '../../local/stack.ts';
 import { acceptInvitation, adminToken, client, inbox, linkIn, managementToken } from '../support/local-stack.ts';
 
-/** Between the mailer and aws-ses-v2-local: passes requests on, answers 503, or drops the answer. */
-type SesMode = 'up' | 'down' | 'reject' | 'lose-answer';
+/** Between the mailer and aws-ses-v2-local: passes requests on, answers 503, drops the answer, or is slow. */
+type SesMode = 'up' | 'down' | 'reject' | 'lose-answer' | 'slow';
 let sesMode: SesMode = 'up';
 let sesTarget = '';
 let proxy: Server;
@@ -24,6 +24,11 @@ function startSesProxy(): Promise<string> {
     if (sesMode === 'down') {
       res.writeHead(503, { 'content-type': 'application/json', 'x-amzn-errortype': 'ServiceUnavailable' });
       res.end(JSON.stringify({ message: 'Service Unavailable' }));
+      return;
+    }
+    if (sesMode === 'slow') {
+      sesMode = 'up';
+      setTimeout(() => proxy.emit('request', req, res), 600);
       return;
     }
     const target = new URL(req.url ?? '/', sesTarget);
@@ -125,6 +130,30 @@ describe('Logto failing', () => {
 });
 
 describe('SES failing', () => {
+  it('counts an email that was in flight when a revoke landed, and its link is dead', async () => {
+    // Prepare
+    const email = 'in-flight@example.com';
+    const created = await admin.post('/v1/invitations', { email });
+    sesMode = 'slow';
+
+    // Act: the resend's email is on its way to SES when the revoke lands
+    const resending = admin.post(`/v1/invitations/${created.body.id}/resend`);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const revoked = await admin.post(`/v1/invitations/${created.body.id}/revoke`);
+    const resent = await resending;
+
+    // Assess
+    expect(revoked.status).toBe(200);
+    expect(resent.status).toBe(409);
+    const mails = await inbox(stack, email);
+    expect(mails).toHaveLength(2);
+    const invitation = (await admin.get(`/v1/invitations/${created.body.id}`)).body;
+    expect(invitation).toMatchObject({ status: 'revoked', delivery: { sendCount: 2 } });
+    const events = (await admin.get(`/v1/invitations/${created.body.id}/events`)).body as { type: string }[];
+    expect(events.map((event) => event.type).filter((type) => type !== 'delivered')).toEqual(['created', 'sent', 'revoked', 'resent']);
+    expect((await acceptInvitation(linkIn(mails[1]!))).final.status).toBeGreaterThanOrEqual(400);
+  });
+
   it('queues when SES is down, revokes the unsent token, and sends exactly once when SES is back', async () => {
     // Prepare
     const email = 'ses-down@example.com';

@@ -4,6 +4,9 @@
  * the local lifecycle handler the way `arn:aws:states:::lambda:invoke` invokes the deployed one.
  */
 import { App, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { CfnStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
@@ -44,12 +47,18 @@ let built: StateMachineDefinition | undefined;
  */
 export function localLifecycleDefinition(): StateMachineDefinition {
   if (built) return built;
-  const stack = new Stack(new App(), 'LocalLifecycle');
-  const handler = lambda.Function.fromFunctionArn(stack, 'Handler', 'arn:aws:lambda:us-east-1:000000000000:function:lifecycle');
-  const lifecycle = new Lifecycle(stack, 'Lifecycle', { handler, logRetention: logs.RetentionDays.ONE_DAY, removalPolicy: RemovalPolicy.DESTROY });
-  const definition = stack.resolve((lifecycle.stateMachine.node.defaultChild as CfnStateMachine).definitionString) as Json;
-  built = JSON.parse(resolve(definition)) as StateMachineDefinition;
-  return built;
+  // An App makes an output directory even when nothing is synthesized: give it one, and remove it.
+  const outdir = mkdtempSync(join(tmpdir(), 'cdk.out-local-'));
+  try {
+    const stack = new Stack(new App({ outdir }), 'LocalLifecycle');
+    const handler = lambda.Function.fromFunctionArn(stack, 'Handler', 'arn:aws:lambda:us-east-1:000000000000:function:lifecycle');
+    const lifecycle = new Lifecycle(stack, 'Lifecycle', { handler, logRetention: logs.RetentionDays.ONE_DAY, removalPolicy: RemovalPolicy.DESTROY });
+    const definition = stack.resolve((lifecycle.stateMachine.node.defaultChild as CfnStateMachine).definitionString) as Json;
+    built = JSON.parse(resolve(definition)) as StateMachineDefinition;
+    return built;
+  } finally {
+    rmSync(outdir, { recursive: true, force: true });
+  }
 }
 
 export interface LifecycleInput {

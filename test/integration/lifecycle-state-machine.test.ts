@@ -8,7 +8,7 @@ import { lifecycleStates } from '../../lib/constructs/lifecycle.ts';
 import { lifecycleDefinitionFrom, localLifecycleDefinition, runLifecycle, type LifecycleInput } from '../../local/lifecycle-runner.ts';
 import { startLocalStack, type LocalStack } from '../../local/stack.ts';
 import { synthApp } from '../infra/app.ts';
-import { acceptInvitation, adminToken, client, inbox, linkIn } from '../support/local-stack.ts';
+import { acceptInvitation, adminToken, auditTrail, client, inbox, linkIn } from '../support/local-stack.ts';
 
 let stack: LocalStack;
 let admin: ReturnType<typeof client>;
@@ -56,11 +56,7 @@ async function invite(email: string, expiresInDays = 3) {
   return { id: created.id as string, expiresAt: created.expiresAt as string };
 }
 
-const eventTypes = async (id: string) =>
-  ((await admin.get(`/v1/invitations/${id}/events`)).body as { type: string }[])
-    .map((event) => event.type)
-    // The local SES reports each email delivered a moment after it is sent: when, races the lifecycle.
-    .filter((type) => type !== 'delivered');
+const eventTypes = (id: string) => auditTrail(admin, id);
 
 describe('the synthesized lifecycle', () => {
   it('is the definition the local stack runs, but for the function it invokes', () => {

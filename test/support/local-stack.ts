@@ -160,3 +160,12 @@ export async function injectLogtoFault(
 }
 
 export const clearLogtoFaults = (stack: Pick<LocalStack, 'logtoUrl'>) => fetch(`${stack.logtoUrl}/__standin/faults`, { method: 'DELETE' });
+
+/**
+ * The types in an invitation's audit trail, oldest first, without `delivered`: the local SES reports each
+ * email delivered a moment after it was sent, so where that lands among the other events is a race.
+ */
+export async function auditTrail(admin: ReturnType<typeof client>, invitationId: string): Promise<string[]> {
+  const events = (await admin.get(`/v1/invitations/${invitationId}/events`)).body as { type: string }[];
+  return events.map((event) => event.type).filter((type) => type !== 'delivered');
+}

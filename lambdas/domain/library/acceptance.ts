@@ -34,16 +34,6 @@ export function createAcceptance(ctx: LibraryContext, tokens: TokenLedger) {
   /** A lifecycle left running is harmless (its tasks end at a final invitation), so stopping is best effort. */
   const stopLifecycle = (id: string) => lifecycle.stop(id).catch(() => undefined);
 
-  /** Work that failed for a reason that may pass goes to the job queue; the caller's answer stands. */
-  async function later(job: Parameters<typeof jobs.enqueue>[0], work: () => Promise<void>): Promise<void> {
-    try {
-      await work();
-    } catch (error) {
-      if (!(error instanceof UpstreamError)) throw error;
-      await jobs.enqueue(job, retryDelaySeconds);
-    }
-  }
-
   /**
    * A stored-pending invitation becomes accepted by `userId` (also past `expiresAt`: the evidence is a
    * registration or a consumed token, which Logto only allows while the token lived). Its other links die,
@@ -113,7 +103,10 @@ export function createAcceptance(ctx: LibraryContext, tokens: TokenLedger) {
     );
     if (!changed) return;
     await ctx.record(invitation.id, 'registration_blocked', systemActor, { userId, via, status: after.status });
-    await later({ kind: 'suspend', invitationId: invitation.id, userId }, () => identity.suspendUser(userId));
+    await identity.suspendUser(userId).catch(async (error: unknown) => {
+      if (!(error instanceof UpstreamError)) throw error;
+      await jobs.enqueue({ kind: 'suspend', invitationId: invitation.id, userId }, retryDelaySeconds);
+    });
   }
 
   /**
@@ -220,7 +213,7 @@ export function createAcceptance(ctx: LibraryContext, tokens: TokenLedger) {
     await identity.suspendUser(userId);
   }
 
-  return { accept, acceptRegistration, reconcile, close, closeLater, grant, suspend, stopLifecycle, later };
+  return { accept, acceptRegistration, reconcile, close, closeLater, grant, suspend, stopLifecycle };
 }
 
 export type Acceptance = ReturnType<typeof createAcceptance>;

@@ -343,13 +343,35 @@ function invitationItem(invitation: Invitation, retentionSeconds?: number): Item
   };
 }
 
-/** Items written before metadata was JSON text and tokens were a list read as they are now. */
 function toInvitation(item: Item): Invitation {
   const { pk: _pk, sk: _sk, kind: _kind, statusKey: _s, emailKey: _e, createdKey: _c, pendingExpiresAt: _p, ttl: _t, tokenId, ...rest } = item;
   const stored = rest as unknown as Invitation;
-  const metadata = typeof stored.metadata === 'string' ? (JSON.parse(stored.metadata) as Record<string, unknown>) : (stored.metadata ?? {});
-  const tokenIds = stored.tokenIds ?? (typeof tokenId === 'string' ? [tokenId] : []);
-  return { ...stored, metadata, tokenIds, delivery: { ...stored.delivery, settled: stored.delivery.settled ?? stored.delivery.sendCount } };
+  if (typeof stored.metadata === 'string' && Array.isArray(stored.tokenIds)) {
+    return { ...stored, metadata: JSON.parse(stored.metadata) as Record<string, unknown> };
+  }
+  return fromFirstRelease(stored, tokenId);
+}
+
+/**
+ * An item written by the first release (metadata as a map, one `tokenId`, sends counted but not numbered),
+ * read as today's: its token recorded, its sends so far settled, and a send it left queued or in flight
+ * asked for under the number its queued job carries (`sendCount`), so that job still delivers it.
+ */
+function fromFirstRelease(stored: Invitation, tokenId: unknown): Invitation {
+  const delivery = stored.delivery as Invitation['delivery'] & { attempt?: { sendCount?: number; number?: number; until: string } };
+  const attempt = delivery.attempt && { number: delivery.attempt.number ?? delivery.attempt.sendCount ?? delivery.sendCount + 1, until: delivery.attempt.until };
+  const outstanding = attempt?.number ?? (delivery.status === 'queued' ? delivery.sendCount + 1 : undefined);
+  return {
+    ...stored,
+    metadata: typeof stored.metadata === 'string' ? (JSON.parse(stored.metadata) as Record<string, unknown>) : (stored.metadata ?? {}),
+    tokenIds: stored.tokenIds ?? (typeof tokenId === 'string' ? [tokenId] : []),
+    delivery: {
+      ...delivery,
+      settled: delivery.settled ?? delivery.sendCount,
+      ...(attempt && { attempt }),
+      ...(outstanding !== undefined && !delivery.request && { request: { number: outstanding, by: { type: 'system' } } }),
+    },
+  };
 }
 
 /** The listing order and cursor: creation time, then id to break ties. */

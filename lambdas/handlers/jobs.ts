@@ -18,7 +18,8 @@ export function makeJobsHandler({ invitations, log }: JobsDeps) {
   async function run(job: Job): Promise<void> {
     switch (job.kind) {
       case 'deliver':
-        return invitations.deliver(job.invitationId, job.send);
+        // Jobs queued by the first release name the send number `sendCount`.
+        return invitations.deliver(job.invitationId, job.send ?? (job as { sendCount?: number }).sendCount ?? 0);
       case 'grant':
         return invitations.grant(job.invitationId);
       case 'schedule':

@@ -4,6 +4,8 @@
  * exist, and the small ones (locale tags, blank inviter names). Over HTTP on the local stack, with the
  * stand-in's own fault switch; the properties are checked at Logto, in the inbox and in the audit trail.
  */
+import { DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { marshall } from '@aws-sdk/util-dynamodb';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalStack, type LocalStack } from '../../local/stack.ts';
 import {
@@ -181,6 +183,44 @@ describe('grants', () => {
       expect.objectContaining({ kind: 'organization', id: 'org-does-not-exist' }),
     ]);
     expect(events.map((event) => event.type)).toContain('granted');
+  });
+});
+
+describe('invitations written by the first release', () => {
+  /** An invitation as the first release stored it: metadata as a map, one `tokenId`, sends counted, not numbered. */
+  async function putFirstRelease(email: string, delivery: Record<string, unknown>) {
+    const id = `inv_legacy${Math.random().toString(36).slice(2)}`;
+    const now = new Date();
+    const expiresAt = new Date(now.getTime() + 86_400_000).toISOString();
+    const dynamo = new DynamoDBClient({ endpoint: stack.dynamoUrl, region: 'us-east-1', credentials: { accessKeyId: 'l', secretAccessKey: 'l' } });
+    const invitation = {
+      id, email, status: 'pending', mode: 'magic-link', roleIds: [], organizationIds: [], organizationRoleIds: [], locale: 'en',
+      metadata: { team: 'legacy' }, inviter: {}, reminder: true, createdAt: now.toISOString(), updatedAt: now.toISOString(), expiresAt,
+      delivery, version: 1,
+    };
+    const item = { ...invitation, pk: `INV#${id}`, sk: 'INVITATION', kind: 'invitation', statusKey: 'pending', emailKey: email, createdKey: `${now.toISOString()}#${id}`, pendingExpiresAt: expiresAt };
+    await dynamo.send(new PutItemCommand({ TableName: stack.config.TABLE_NAME, Item: marshall(item) }));
+    await dynamo.send(new PutItemCommand({ TableName: stack.config.TABLE_NAME, Item: marshall({ pk: `EMAIL#${email}`, sk: 'PENDING', kind: 'pending-slot', invitationId: id }) }));
+    dynamo.destroy();
+    return id;
+  }
+
+  it('resends one that was sent, and delivers one left queued when its old job runs', async () => {
+    // Prepare
+    const sent = await putFirstRelease('legacy-sent@example.com', { status: 'sent', sendCount: 1, lastSentAt: new Date().toISOString() });
+    const queued = await putFirstRelease('legacy-queued@example.com', { status: 'queued', sendCount: 0, lastError: 'ses.unavailable' });
+
+    // Act
+    const resent = await admin.post(`/v1/invitations/${sent}/resend`);
+    await stack.jobs.enqueue({ kind: 'deliver', invitationId: queued, sendCount: 1 } as never);
+    await stack.jobs.runDue(true);
+
+    // Assess
+    expect(resent.status).toBe(200);
+    expect(resent.body).toMatchObject({ metadata: { team: 'legacy' }, delivery: { status: 'sent', sendCount: 2 } });
+    expect(await inbox(stack, 'legacy-sent@example.com')).toHaveLength(1);
+    expect((await admin.get(`/v1/invitations/${queued}`)).body.delivery).toMatchObject({ status: 'sent', sendCount: 1 });
+    expect(await inbox(stack, 'legacy-queued@example.com')).toHaveLength(1);
   });
 });
 

@@ -61,9 +61,14 @@ export function createAcceptance(ctx: LibraryContext, tokens: TokenLedger) {
   async function reconcile(invitation: Invitation): Promise<Invitation> {
     if (invitation.status !== 'pending' || invitation.tokenIds.length === 0) return invitation;
     if ((await tokens.consumed(invitation)).length === 0) return invitation;
+    await acceptConsumed(invitation);
+    return ctx.load(invitation.id);
+  }
+
+  /** A token of the invitation was consumed: the user Logto registered for its email accepts it. */
+  async function acceptConsumed(invitation: Invitation): Promise<void> {
     const user = await identity.findUserByEmail(invitation.email);
     if (user) await accept(invitation.id, user.id, 'reconcile');
-    return ctx.load(invitation.id);
   }
 
   /**
@@ -213,7 +218,7 @@ export function createAcceptance(ctx: LibraryContext, tokens: TokenLedger) {
     await identity.suspendUser(userId);
   }
 
-  return { accept, acceptRegistration, reconcile, close, closeLater, grant, suspend, stopLifecycle };
+  return { accept, acceptConsumed, acceptRegistration, reconcile, close, closeLater, grant, suspend, stopLifecycle };
 }
 
 export type Acceptance = ReturnType<typeof createAcceptance>;

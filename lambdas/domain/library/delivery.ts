@@ -11,9 +11,9 @@ import type { Acceptance } from './acceptance.ts';
 import { retryDelaySeconds, systemActor, type LibraryContext } from './context.ts';
 import type { TokenLedger } from './tokens.ts';
 
-/** The invitation with send number `request.number + 1` asked for. */
+/** The invitation with the next send asked for: numbered after every send asked for or settled so far. */
 export function withSendRequested(invitation: Invitation, by: Actor, reminder = false): Invitation {
-  const number = (invitation.delivery.request?.number ?? 0) + 1;
+  const number = Math.max(invitation.delivery.request?.number ?? 0, invitation.delivery.settled) + 1;
   return { ...invitation, delivery: { ...invitation.delivery, request: { number, by, ...(reminder && { reminder }) } } };
 }
 
@@ -23,7 +23,7 @@ export function formatExpiry(expiresAt: string, locale: string): string {
 }
 
 export function createDelivery(ctx: LibraryContext, tokens: TokenLedger, acceptance: Acceptance) {
-  const { mailer, jobs, clock, settings, identity } = ctx;
+  const { mailer, jobs, clock, settings } = ctx;
 
   /** Send `number` settled with `fields`; the lease is released. */
   const settle = (inv: Invitation, number: number, fields: Partial<Delivery>): Invitation => ({
@@ -171,9 +171,7 @@ export function createDelivery(ctx: LibraryContext, tokens: TokenLedger, accepta
     if (older.length === 0) return;
     const { dead, consumed } = await tokens.revoke(older);
     await tokens.forget(invitation.id, dead);
-    if (consumed.length === 0) return;
-    const user = await identity.findUserByEmail(invitation.email);
-    if (user) await acceptance.accept(invitation.id, user.id, 'reconcile');
+    if (consumed.length > 0) await acceptance.acceptConsumed(invitation);
   }
 
   return { deliver, deliverNow, linkFor };

@@ -61,8 +61,10 @@ export class LocalJobQueue implements JobQueue {
     this.timer.unref();
   }
 
-  stop(): void {
+  /** Stops polling; resolves once a batch still running has ended. */
+  async stop(): Promise<void> {
     clearInterval(this.timer);
+    await this.running;
   }
 
   get pending(): readonly Message[] {

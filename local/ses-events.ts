@@ -12,6 +12,7 @@ import { randomUUID } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { mailEventTypes } from '../lib/constructs/email.ts';
 
 const require = createRequire(import.meta.url);
@@ -101,14 +102,16 @@ export async function startLocalSes(options: LocalSesOptions): Promise<LocalSes>
   const upstream = await start({ host: options.host, port: 0 });
   const target = upstream.address() as AddressInfo;
   const inFlight = new Set<Promise<void>>();
+  /** Aborted at close: events not yet published are dropped, as an SES that stopped would never send them. */
+  const stopping = new AbortController();
 
   const publishLater = (sent: SendEmailBody, messageId: string) => {
     const recipients = [...(sent.Destination?.ToAddresses ?? []), ...(sent.Destination?.CcAddresses ?? []), ...(sent.Destination?.BccAddresses ?? [])];
     const events = recipients.flatMap((recipient) => simulatedOutcome(recipient).map((outcome) => sesEvent(outcome, sent, messageId, recipient)));
     const work = (async () => {
-      await new Promise((resolve) => setTimeout(resolve, options.delayMs ?? 200));
+      await sleep(options.delayMs ?? 200, undefined, { signal: stopping.signal });
       for (const event of events) await options.publish(event).catch((error: unknown) => options.onError?.(error));
-    })();
+    })().catch(() => undefined);
     inFlight.add(work);
     void work.finally(() => inFlight.delete(work));
   };
@@ -160,6 +163,9 @@ export async function startLocalSes(options: LocalSesOptions): Promise<LocalSes>
       while (inFlight.size > 0) await Promise.all([...inFlight]);
     },
     close: async () => {
+      // Nothing may reach the service once the stack behind it closes: pending events are dropped, those being handled awaited.
+      stopping.abort();
+      await Promise.all([...inFlight]);
       await closeServer(proxy);
       await closeServer(upstream);
     },

@@ -139,6 +139,10 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     });
     const dynamoUrl = await listen(dynamoServer, ports.dynamo, host);
     closers.push(() => closeServer(dynamoServer));
+    // Closers run last first: the SDK clients go just before DynamoDB, after everything that may still use
+    // them (the stand-in's webhook deliveries, SES events, lifecycle tasks, a running job batch) has ended.
+    const sdkClients: { destroy(): void }[] = [];
+    closers.push(async () => sdkClients.forEach((sdkClient) => sdkClient.destroy()));
 
     // Bound late, like the lifecycle handler: SES events go to the service, which needs SES first.
     const localSes = await startLocalSes({
@@ -195,10 +199,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       region: 'us-east-1',
       credentials: localCredentials,
     });
-    closers.push(async () => {
-      dynamo.destroy();
-      ses.destroy();
-    });
+    sdkClients.push(dynamo, ses);
     await ensureTable(dynamo, config.TABLE_NAME);
     // Templates go to the local SES itself, even when the mailer is pointed elsewhere (tests' fault proxy).
     const sesAdmin = new SESv2Client({ endpoint: sesUrl, region: 'us-east-1', credentials: localCredentials });
@@ -260,7 +261,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       ...(options.clock && { clock: options.clock }),
     });
     jobs.start(service.jobs);
-    closers.push(async () => jobs.stop());
+    closers.push(() => jobs.stop());
     await resumeLifecycles(store, service);
 
     const demo = {

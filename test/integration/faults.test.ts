@@ -66,7 +66,7 @@ beforeAll(async () => {
   const proxyUrl = await startSesProxy();
   stack = await startLocalStack({ jobDelayScale: 0, logLevel: 'SILENT', sesEndpointOverride: proxyUrl });
   sesTarget = stack.sesUrl;
-  stack.jobs.stop(); // the tests run the queue themselves, at the moments they choose
+  await stack.jobs.stop(); // the tests run the queue themselves, at the moments they choose
   admin = client(stack.apiUrl, await adminToken(stack));
   logto = client(stack.logtoUrl, await managementToken(stack));
 });

@@ -36,7 +36,7 @@ const logtoTimeoutMs = 400;
 
 beforeAll(async () => {
   stack = await startLocalStack({ jobDelayScale: 0, logLevel: 'SILENT', sesEventDelayMs: 10, logtoTimeoutMs });
-  stack.jobs.stop(); // trials run the queue themselves, as one more racer
+  await stack.jobs.stop(); // trials run the queue themselves, as one more racer
   admin = client(stack.apiUrl, await adminToken(stack));
   logto = await logtoView(stack);
 });

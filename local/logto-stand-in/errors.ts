@@ -31,13 +31,19 @@ const phrases = {
   'one_time_token.token_revoked': 'The token has been revoked.',
   'one_time_token.cannot_reactivate_token': 'Cannot reactivate the token.',
   'organization.require_membership': 'The user must be a member of the organization to proceed.',
+  'password.unsupported_encryption_method': 'The encryption method {{name}} is not supported.',
+  'password.invalid_legacy_password_format': 'Invalid legacy password format.',
+  'password.unsupported_legacy_hash_algorithm': 'Unsupported legacy hash algorithm: {{algorithm}}.',
   'request.invalid_input': 'Input is invalid. {{details}}',
   'request.rate_limited': 'Too many requests. Please try again later.',
+  'session.invalid_credentials': 'Incorrect account or password. Please check your input.',
   'user.username_already_in_use': 'This username is already in use.',
   'user.email_already_in_use': 'This email is associated with an existing account.',
   'user.phone_already_in_use': 'This phone number is associated with an existing account.',
   'user.invalid_role_type': 'Invalid role type, can not assign machine-to-machine role to user.',
   'user.suspended': 'This account has been suspended.',
+  'user.password_and_digest': 'You cannot set both plain text password and password digest.',
+  'user.password_algorithm_required': 'Password algorithm is required.',
 } as const;
 
 export type ErrorCode = keyof typeof phrases;

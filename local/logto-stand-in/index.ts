@@ -62,7 +62,14 @@ export async function startLogtoStandIn(options: StandInOptions): Promise<StandI
   const store = await Store.open(options.dataFile, async () => seedState(apiBaseUrl, await generateSigningKey(signingAlg)));
   const newKey = store.state.signingKey.alg === signingAlg ? undefined : await generateSigningKey(signingAlg);
   store.update((state) => {
+    // Data files written before these were modelled.
     state.applicationSecrets ??= [];
+    state.passwordPolicy ??= {};
+    state.signIns ??= [];
+    for (const user of state.users) {
+      user.passwordDigest ??= null;
+      user.passwordAlgorithm ??= user.passwordDigest ? 'scrypt' : null;
+    }
     // Asked for another algorithm than the saved key's: rotate (tokens signed with the old key stop verifying).
     if (newKey) state.signingKey = newKey;
     // The redirect URI follows the configured API, whatever an earlier run saved.

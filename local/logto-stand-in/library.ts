@@ -4,11 +4,10 @@
  * `pool.one` (404 `entity.not_found`), most other entities with `buildFindEntityById`
  * (404 `entity.not_exists_with_id` naming the table).
  */
-import { randomBytes, scryptSync } from 'node:crypto';
-
 import { fail } from './errors.ts';
 import * as ids from './ids.ts';
 import type { InteractionEvent, JsonObject, OneTimeToken, OneTimeTokenStatus, User } from './model.ts';
+import { type ImportedPasswordAlgorithm, hashPassword } from './passwords.ts';
 import type { Store } from './store.ts';
 
 export interface NewUser {
@@ -17,7 +16,11 @@ export interface NewUser {
   username?: string | null;
   name?: string | null;
   avatar?: string | null;
+  /** A plain password, hashed here; it wins over an imported digest (callers refuse both at once). */
   password?: string;
+  /** An imported digest, stored as given when it comes with its algorithm. */
+  passwordDigest?: string;
+  passwordAlgorithm?: ImportedPasswordAlgorithm;
   customData?: JsonObject;
   profile?: JsonObject;
 }
@@ -46,6 +49,12 @@ export function createLibrary(store: Store) {
 
   const createUser = (input: NewUser): User => {
     const now = Date.now();
+    // Logto's order: a plain password, else a digest with its algorithm, else none.
+    const password = input.password
+      ? { passwordDigest: hashPassword(input.password), passwordAlgorithm: 'scrypt' as const }
+      : input.passwordDigest && input.passwordAlgorithm
+        ? { passwordDigest: input.passwordDigest, passwordAlgorithm: input.passwordAlgorithm }
+        : { passwordDigest: null, passwordAlgorithm: null };
     const user: User = {
       id: ids.userId(),
       username: input.username ?? null,
@@ -61,7 +70,7 @@ export function createLibrary(store: Store) {
       lastSignInAt: null,
       createdAt: now,
       updatedAt: now,
-      passwordDigest: input.password === undefined ? null : hashPassword(input.password),
+      ...password,
     };
     store.update((draft) => draft.users.push(user));
     return user;
@@ -136,9 +145,4 @@ export function createLibrary(store: Store) {
     setOneTimeTokenStatus,
     consumeOneTimeToken,
   };
-}
-
-function hashPassword(password: string) {
-  const salt = randomBytes(16);
-  return `${salt.toString('hex')}:${scryptSync(password, salt, 32).toString('hex')}`;
 }

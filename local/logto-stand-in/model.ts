@@ -4,6 +4,9 @@
  */
 import type { JWK } from 'jose';
 
+import type { PartialPasswordPolicy } from './password-policy.ts';
+import type { PasswordAlgorithm } from './passwords.ts';
+
 /** Every entity of a Logto OSS instance carries this tenant. */
 export const tenantId = 'default';
 
@@ -24,8 +27,13 @@ export interface User {
   lastSignInAt: number | null;
   createdAt: number;
   updatedAt: number;
-  /** scrypt hash `salt:hash` (hex); Logto itself uses Argon2i. Never leaves the stand-in. */
+  /**
+   * Logto's `passwordEncrypted`: the stand-in's scrypt hash of a plain password, or an imported digest as
+   * given. Never leaves the stand-in.
+   */
   passwordDigest: string | null;
+  /** Logto's `passwordEncryptionMethod`; absent in data files written before it was modelled (then scrypt). */
+  passwordAlgorithm: PasswordAlgorithm | null;
 }
 
 /** Logto's `userInfoSelectFields`: what user lists and webhook payloads carry. */
@@ -46,8 +54,8 @@ export const toUserInfo = (user: User) => ({
   isSuspended: user.isSuspended,
 });
 
-/** `GET /users/:id` and `POST /users` add `hasPassword` to the user info. */
-export const toUserResponse = (user: User) => ({ ...toUserInfo(user), hasPassword: user.passwordDigest !== null });
+/** `GET /users/:id` and `POST /users` add `hasPassword` (`Boolean(passwordEncrypted)`) to the user info. */
+export const toUserResponse = (user: User) => ({ ...toUserInfo(user), hasPassword: Boolean(user.passwordDigest) });
 
 export type OneTimeTokenStatus = 'active' | 'consumed' | 'revoked' | 'expired';
 export const oneTimeTokenStatuses = ['active', 'consumed', 'revoked', 'expired'] as const;
@@ -190,11 +198,30 @@ export interface SigningKey {
   privateJwk: JWK;
 }
 
+/** One `GET /oidc/auth` request, for tests to see which authentication parameters an app passed. */
+export interface SignInRecord {
+  clientId: string | null;
+  loginHint: string | null;
+  /** As given, valid or not. */
+  firstScreen: string | null;
+  /** Whether a `one_time_token` was given (its value is not recorded). */
+  oneTimeToken: boolean;
+  /** The interaction that completed, and its user. */
+  interactionEvent?: InteractionEvent;
+  userId?: string;
+  /** Why the request was refused: a Logto error code (`user.suspended`) or an OAuth one (`invalid_client`). */
+  error?: string;
+  /** Epoch ms when it was answered. */
+  at: number;
+}
+
 /** Everything the stand-in knows; persisted as one JSON document. */
 export interface StandInState {
   version: 1;
   signingKey: SigningKey;
   signInMode: SignInMode;
+  /** The sign-in experience's `passwordPolicy` as Logto stores it; absent in older data files. */
+  passwordPolicy: PartialPasswordPolicy;
   users: User[];
   userRoles: Array<{ userId: string; roleId: string }>;
   roles: Role[];
@@ -208,4 +235,6 @@ export interface StandInState {
   oneTimeTokens: OneTimeToken[];
   hooks: Hook[];
   hookDeliveries: HookDelivery[];
+  /** Absent in data files written before sign-ins were recorded. */
+  signIns: SignInRecord[];
 }

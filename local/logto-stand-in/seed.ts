@@ -62,6 +62,8 @@ export function seedState(apiBaseUrl: string, signingKey: SigningKey, now = Date
     version: 1,
     signingKey,
     signInMode: 'SignInAndRegister',
+    // Logto seeds an empty policy: every rule at its default.
+    passwordPolicy: {},
     users: [],
     userRoles: [],
     roles: seed.roles.map((role) => ({ ...role, isDefault: false })),
@@ -102,6 +104,7 @@ export function seedState(apiBaseUrl: string, signingKey: SigningKey, now = Date
     oneTimeTokens: [],
     hooks: [],
     hookDeliveries: [],
+    signIns: [],
   };
 }
 

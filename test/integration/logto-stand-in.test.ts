@@ -2,8 +2,8 @@
  * The Logto stand-in over real HTTP: what the local stack and the other integration tests rely on it to do
  * the way Logto does.
  */
-import { createHmac, timingSafeEqual } from 'node:crypto';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { type IncomingHttpHeaders, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -400,6 +400,237 @@ describe('users, roles and organizations', () => {
   });
 });
 
+describe('passwords', () => {
+  let standIn: StandIn;
+  let api: Awaited<ReturnType<typeof managementApi>>;
+  let dataFile: string;
+
+  beforeEach(async () => {
+    const directory = await mkdtemp(join(tmpdir(), 'logto-stand-in-'));
+    cleanups.push(() => rm(directory, { recursive: true, force: true }));
+    dataFile = join(directory, 'logto.json');
+    standIn = await start({ dataFile });
+    api = await managementApi(standIn);
+  });
+
+  it('stores a password as a salted digest that no response, list, webhook or log shows', async () => {
+    // Prepare
+    const password = 'Corr3ct-Horse-Battery';
+    const receiver = await startReceiver();
+    await api('POST', '/hooks', { events: ['User.Created'], config: { url: receiver.url } });
+
+    // Act
+    const created = await api('POST', '/users', { primaryEmail: 'pw@example.com', password });
+    const twin = await api('POST', '/users', { primaryEmail: 'twin@example.com', password });
+    const read = await api('GET', `/users/${created.body.id}?includePasswordHash=true`);
+    const listed = await api('GET', '/users?search.primaryEmail=pw@example.com&mode.primaryEmail=exact');
+    await standIn.idle();
+    const deliveries = await call(`${standIn.url}/__standin/hook-deliveries`);
+
+    // Assess
+    expect([created.status, created.body.hasPassword, twin.body.hasPassword, read.body.hasPassword]).toEqual([200, true, true, true]);
+    const saved = JSON.parse(await readFile(dataFile, 'utf8'));
+    const digests = saved.users.map((user: { passwordDigest: string }) => user.passwordDigest);
+    expect(digests).toEqual([expect.stringMatching(/^[0-9a-f]{32}:[0-9a-f]{64}$/), expect.stringMatching(/^[0-9a-f]{32}:[0-9a-f]{64}$/)]);
+    expect(digests[0]).not.toBe(digests[1]);
+    const shown = [created, twin, read, listed, deliveries].map((result) => JSON.stringify(result.body));
+    shown.push(...receiver.received.map((delivery) => delivery.rawBody));
+    for (const text of shown) {
+      expect(text).not.toContain(password);
+      for (const digest of digests) expect(text).not.toContain(digest.split(':')[1]);
+      expect(text).not.toMatch(/passwordDigest|passwordAlgorithm/);
+    }
+    expect(JSON.stringify(saved)).not.toContain(password);
+  });
+
+  it('refuses a password with a digest, a digest without its algorithm and a malformed legacy digest, and keeps an imported one', async () => {
+    // Act
+    const both = await api('POST', '/users', { primaryEmail: 'both@example.com', password: 'x', passwordDigest: 'abc', passwordAlgorithm: 'MD5' });
+    const noAlgorithm = await api('POST', '/users', { primaryEmail: 'noalg@example.com', passwordDigest: 'abc' });
+    const badLegacy = await api('POST', '/users', { primaryEmail: 'legacy@example.com', passwordDigest: 'not json', passwordAlgorithm: 'Legacy' });
+    const unknownHash = await api('POST', '/users', {
+      primaryEmail: 'legacy@example.com',
+      passwordDigest: JSON.stringify(['nohash', ['salt', '@'], 'abc']),
+      passwordAlgorithm: 'Legacy',
+    });
+    const legacy = await api('POST', '/users', {
+      primaryEmail: 'legacy@example.com',
+      passwordDigest: JSON.stringify(['sha256', ['salt', '@'], 'abc']),
+      passwordAlgorithm: 'Legacy',
+    });
+    const bcrypt = await api('POST', '/users', {
+      primaryEmail: 'imported@example.com',
+      passwordDigest: '$2a$10$N9qo8uLOickgx2ZMRZoMyeIjZAgcfl7p92ldGxad68LJZdL17lhWy',
+      passwordAlgorithm: 'Bcrypt',
+    });
+
+    // Assess
+    expect(both.status).toBe(400);
+    expect(both.body).toMatchObject({ code: 'user.password_and_digest', message: 'You cannot set both plain text password and password digest.' });
+    expect([noAlgorithm.status, noAlgorithm.body.code]).toEqual([400, 'user.password_algorithm_required']);
+    expect([badLegacy.status, badLegacy.body.code]).toEqual([400, 'password.invalid_legacy_password_format']);
+    expect([unknownHash.status, unknownHash.body.code]).toEqual([400, 'password.unsupported_legacy_hash_algorithm']);
+    expect([legacy.status, legacy.body.hasPassword]).toEqual([200, true]);
+    expect([bcrypt.status, bcrypt.body.hasPassword]).toEqual([200, true]);
+    const emails = (await api('GET', '/users')).body.map((user: { primaryEmail: string }) => user.primaryEmail);
+    expect(emails.sort()).toEqual(['imported@example.com', 'legacy@example.com']);
+  });
+  it('sets and verifies passwords: the one stored verifies, another does not, an imported SHA256 digest too', async () => {
+    // Prepare
+    const receiver = await startReceiver();
+    await api('POST', '/hooks', { events: ['User.Data.Updated'], config: { url: receiver.url } });
+    const withPassword = (await api('POST', '/users', { primaryEmail: 'a@example.com', password: 'First-Passw0rd' })).body;
+    const without = (await api('POST', '/users', { primaryEmail: 'b@example.com' })).body;
+    const sha256 = createHash('sha256').update('Imported-Passw0rd').digest('hex');
+    const imported = (await api('POST', '/users', { primaryEmail: 'c@example.com', passwordDigest: sha256, passwordAlgorithm: 'SHA256' })).body;
+    const verify = (id: string, password: string) => api('POST', `/users/${id}/password/verify`, { password });
+
+    // Act
+    const first = await verify(withPassword.id, 'First-Passw0rd');
+    const wrong = await verify(withPassword.id, 'first-passw0rd');
+    const none = await verify(without.id, 'anything');
+    const set = await api('PATCH', `/users/${without.id}/password`, { password: 'Second-Passw0rd' });
+    const second = await verify(without.id, 'Second-Passw0rd');
+    const importedOk = await verify(imported.id, 'Imported-Passw0rd');
+    const importedWrong = await verify(imported.id, 'Imported-Passw0rd!');
+    const unknown = await verify('nobody', 'x');
+    await standIn.idle();
+
+    // Assess
+    expect([first.status, second.status, importedOk.status]).toEqual([204, 204, 204]);
+    expect([wrong.status, wrong.body.code]).toEqual([422, 'session.invalid_credentials']);
+    expect([none.status, none.body.code]).toEqual([422, 'session.invalid_credentials']);
+    expect([importedWrong.status, importedWrong.body.code]).toEqual([422, 'session.invalid_credentials']);
+    expect([unknown.status, unknown.body.code]).toEqual([404, 'entity.not_found']);
+    expect([set.status, set.body.hasPassword]).toEqual([200, true]);
+    expect(receiver.received.map(({ payload }) => [payload.event, payload.matchedRoute, payload.data.id])).toEqual([
+      ['User.Data.Updated', '/users/:userId/password', without.id],
+    ]);
+    expect(receiver.received[0]!.rawBody).not.toContain('Second-Passw0rd');
+  });
+});
+
+describe('password policy', () => {
+  let standIn: StandIn;
+  let api: Awaited<ReturnType<typeof managementApi>>;
+
+  const setPolicy = (passwordPolicy: unknown) => api('PATCH', '/sign-in-exp', { passwordPolicy });
+  const check = (password: string, userId?: string) => api('POST', '/sign-in-exp/default/check-password', { password, userId });
+
+  beforeEach(async () => {
+    standIn = await start();
+    api = await managementApi(standIn);
+  });
+
+  it('starts from the empty policy Logto seeds and replaces it whole on PATCH, groups left out back at their defaults', async () => {
+    // Act
+    const initial = await api('GET', '/sign-in-exp');
+    const first = await setPolicy({ length: { min: 10 }, rejects: { words: ['acme'] }, unknown: true });
+    const second = await setPolicy({ characterTypes: { min: 3 } });
+    const invalid = await setPolicy({ characterTypes: { min: 5 } });
+    const modeOnly = await api('PATCH', '/sign-in-exp', { signInMode: 'SignIn' });
+
+    // Assess
+    expect(initial.body.passwordPolicy).toEqual({});
+    expect(first.body.passwordPolicy).toEqual({
+      length: { min: 10, max: 256 },
+      rejects: { pwned: true, repetitionAndSequence: true, userInfo: true, words: ['acme'] },
+    });
+    expect(second.body.passwordPolicy).toEqual({ characterTypes: { min: 3 } });
+    expect([invalid.status, invalid.body.code]).toEqual([400, 'guard.invalid_input']);
+    expect(modeOnly.body.passwordPolicy).toEqual({ characterTypes: { min: 3 } });
+    expect((await api('GET', '/sign-in-exp')).body.passwordPolicy).toEqual({ characterTypes: { min: 3 } });
+  });
+
+  it("gives Logto's verdicts on the cases of Logto's own integration test", async () => {
+    // Prepare
+    await setPolicy({ length: { min: 8, max: 64 }, characterTypes: { min: 3 }, rejects: { pwned: true, repetitionAndSequence: true, userInfo: true } });
+    const user = (await api('POST', '/users', { name: 'Johnny' })).body;
+
+    // Act
+    const results = await Promise.all(['123', 'johnny13', '123456aA', 'Xq7#mRt9!wLp'].map((password) => check(password, user.id)));
+
+    // Assess
+    const codes = results.map(({ body }) => body.issues?.map((issue: { code: string }) => issue.code));
+    expect(codes).toEqual([
+      ['password_rejected.too_short', 'password_rejected.character_types', 'password_rejected.restricted.sequence'],
+      ['password_rejected.character_types', 'password_rejected.restricted.user_info'],
+      ['password_rejected.pwned', 'password_rejected.restricted.sequence'],
+      undefined,
+    ]);
+    expect(results.map(({ status }) => status)).toEqual([400, 400, 400, 200]);
+    expect(results[3]!.body).toEqual({ result: true });
+    expect(results[0]!.body).toEqual({
+      result: false,
+      issues: [
+        { code: 'password_rejected.too_short', interpolation: { min: 8 } },
+        { code: 'password_rejected.character_types', interpolation: { min: 3 } },
+        { code: 'password_rejected.restricted.sequence' },
+      ],
+    });
+  });
+
+  it.each([
+    { rule: 'length (too short)', policy: {}, rejected: 'aB3$x', issue: { code: 'password_rejected.too_short', interpolation: { min: 8 } }, accepted: 'aB3$xYz!' },
+    {
+      rule: 'length (too long)',
+      policy: { length: { min: 8, max: 16 } },
+      rejected: 'Tr0ub4dor&3horse!',
+      issue: { code: 'password_rejected.too_long', interpolation: { max: 16 } },
+      accepted: 'Tr0ub4dor&3horse',
+    },
+    {
+      rule: 'character types',
+      policy: { characterTypes: { min: 3 } },
+      rejected: 'correcthorse',
+      issue: { code: 'password_rejected.character_types', interpolation: { min: 3 } },
+      accepted: 'Correcthorse7',
+    },
+    { rule: 'unsupported characters', policy: {}, rejected: 'pässwörd-long', issue: { code: 'password_rejected.unsupported_characters' }, accepted: 'passwOrd-long' },
+    { rule: 'pwned (the built-in list)', policy: {}, rejected: 'Password1', issue: { code: 'password_rejected.pwned' }, accepted: 'Password1!x' },
+    // At the edge: restricted phrases may cover all but 3 characters of a password, not more.
+    { rule: 'repetition', policy: {}, rejected: 'aaaaaa7#', issue: { code: 'password_rejected.restricted.repetition' }, accepted: 'aaaaa7#Q' },
+    { rule: 'sequence', policy: {}, rejected: 'abcdef7#', issue: { code: 'password_rejected.restricted.sequence' }, accepted: 'abcde7#Q' },
+    {
+      rule: 'custom words',
+      policy: { rejects: { words: ['Acme'] } },
+      rejected: 'acmeACME12',
+      issue: { code: 'password_rejected.restricted.words' },
+      accepted: 'acme-X7#mRt9q',
+    },
+    { rule: 'user info', policy: {}, rejected: 'silverhand42', issue: { code: 'password_rejected.restricted.user_info' }, accepted: 'silverhand-X7#mRt9' },
+  ])('checks $rule, accepting a password that passes', async ({ policy, rejected, issue, accepted }) => {
+    // Prepare
+    await setPolicy(policy);
+    const user = (await api('POST', '/users', { name: 'Johnny Silverhand', primaryEmail: 'jsilver@example.com' })).body;
+
+    // Act
+    const refused = await check(rejected, user.id);
+    const passed = await check(accepted, user.id);
+
+    // Assess
+    expect([refused.status, refused.body]).toEqual([400, { result: false, issues: [issue] }]);
+    expect([passed.status, passed.body]).toEqual([200, { result: true }]);
+  });
+
+  it('needs a userId while the policy rejects user info, and refuses an unknown one', async () => {
+    // Act
+    const withoutUser = await check('Xq7#mRt9!wLp');
+    const unknownUser = await check('Xq7#mRt9!wLp', 'nobody');
+    await setPolicy({ rejects: { userInfo: false } });
+    const withoutUserInfoRule = await check('Xq7#mRt9!wLp');
+
+    // Assess
+    expect(withoutUser.status).toBe(400);
+    expect(withoutUser.body).toMatchObject({
+      code: 'request.invalid_input',
+      data: { message: 'User information data is required to check user information.' },
+    });
+    expect([unknownUser.status, unknownUser.body.code]).toEqual([404, 'entity.not_found']);
+    expect([withoutUserInfoRule.status, withoutUserInfoRule.body]).toEqual([200, { result: true }]);
+  });
+});
+
 describe('webhooks', () => {
   let standIn: StandIn;
   let api: Awaited<ReturnType<typeof managementApi>>;
@@ -562,35 +793,99 @@ describe('sign-in with a one-time token while registration is closed', () => {
     expect([secondUse.status, secondUse.body.code]).toEqual([400, 'one_time_token.token_consumed']);
   });
 
-  it('signs in an existing user with a token and fires PostSignIn', async () => {
+  it('signs in an existing user with a token: lastSignInAt is set and PostSignIn carries it, in Logto\'s payload shape', async () => {
     // Prepare
     const receiver = await startReceiver();
-    await api('POST', '/hooks', { events: ['PostSignIn', 'PostRegister'], config: { url: receiver.url } });
-    const user = (await api('POST', '/users', { primaryEmail: 'member@example.com' })).body;
+    const hook = (await api('POST', '/hooks', { events: ['PostSignIn', 'PostRegister'], config: { url: receiver.url } })).body;
+    const user = (await api('POST', '/users', { primaryEmail: 'member@example.com', password: 'Corr3ct-Horse-Battery' })).body;
     const ott = (await api('POST', '/one-time-tokens', { email: 'member@example.com' })).body;
+    const before = Date.now();
 
     // Act
-    const response = await signIn({ one_time_token: ott.token, login_hint: 'member@example.com' });
+    const response = await signIn({ one_time_token: ott.token, login_hint: 'member@example.com', first_screen: 'sign_in' });
     await standIn.idle();
 
     // Assess
     expect(response.status).toBe(302);
+    const signedIn = (await api('GET', `/users/${user.id}`)).body;
+    expect(user.lastSignInAt).toBeNull();
+    expect(signedIn.lastSignInAt).toBeGreaterThanOrEqual(before);
     expect(receiver.received.map((delivery) => delivery.payload.event)).toEqual(['PostSignIn']);
-    expect(receiver.received[0]!.payload).toMatchObject({ interactionEvent: 'SignIn', userId: user.id });
+    const { payload } = receiver.received[0]!;
+    expect(Object.keys(payload).sort()).toEqual(
+      ['application', 'createdAt', 'event', 'hookId', 'interactionEvent', 'sessionId', 'user', 'userAgent', 'userId', 'userIp'].sort(),
+    );
+    expect(payload).toMatchObject({
+      hookId: hook.id,
+      event: 'PostSignIn',
+      interactionEvent: 'SignIn',
+      userId: user.id,
+      application: { id: seed.demoApp.id, type: 'Traditional', name: 'Local demo app', description: null },
+    });
+    const { hasPassword, ...userInfo } = signedIn;
+    expect(hasPassword).toBe(true);
+    expect(payload.user).toEqual(userInfo);
+    expect(new Date(payload.createdAt).toISOString()).toBe(payload.createdAt);
+  });
+
+  it('records each /oidc/auth request in /__standin/sign-ins, newest last, for every first_screen value', async () => {
+    // Prepare
+    const email = 'screens@example.com';
+    const user = (await api('POST', '/users', { primaryEmail: email })).body;
+    const ott = (await api('POST', '/one-time-tokens', { email })).body;
+    const firstScreens = ['sign_in', 'register', 'reset_password', 'identifier:sign_in', 'identifier:register', 'single_sign_on'];
+    const before = Date.now();
+
+    // Act
+    const statuses = [];
+    for (const firstScreen of firstScreens) statuses.push((await signIn({ login_hint: email, first_screen: firstScreen })).status);
+    const unknownScreen = await signIn({ login_hint: email, first_screen: 'password', one_time_token: ott.token });
+    const withToken = await signIn({ login_hint: email, first_screen: 'identifier:sign_in', one_time_token: ott.token });
+    const noHint = await signIn({});
+    const log = (await call(`${standIn.url}/__standin/sign-ins`)).body;
+
+    // Assess
+    expect(statuses).toEqual(firstScreens.map(() => 302));
+    expect([unknownScreen.status, unknownScreen.body.code]).toEqual([400, 'guard.invalid_input']);
+    expect(unknownScreen.body.details).toContain('first_screen `password`');
+    expect(withToken.status).toBe(302);
+    expect([noHint.status, noHint.body.code]).toEqual([400, 'guard.invalid_input']);
+    const signedIn = { clientId: seed.demoApp.id, loginHint: email, interactionEvent: 'SignIn', userId: user.id };
+    expect(log).toEqual([
+      ...firstScreens.map((firstScreen) => ({ ...signedIn, firstScreen, oneTimeToken: false, at: expect.any(Number) })),
+      { clientId: seed.demoApp.id, loginHint: email, firstScreen: 'password', oneTimeToken: true, error: 'guard.invalid_input', at: expect.any(Number) },
+      { ...signedIn, firstScreen: 'identifier:sign_in', oneTimeToken: true, at: expect.any(Number) },
+      { clientId: seed.demoApp.id, loginHint: null, firstScreen: null, oneTimeToken: false, error: 'guard.invalid_input', at: expect.any(Number) },
+    ]);
+    const times = log.map((entry: { at: number }) => entry.at);
+    expect(times[0]).toBeGreaterThanOrEqual(before);
+    expect([...times].sort((a, b) => a - b)).toEqual(times);
+    expect(JSON.stringify(log)).not.toContain(ott.token);
   });
 
   it('suspends a user (PATCH is-suspended), whose next sign-in is refused with user.suspended', async () => {
     // Prepare
+    const receiver = await startReceiver();
+    await api('POST', '/hooks', { events: ['PostSignIn', 'User.SuspensionStatus.Updated'], config: { url: receiver.url } });
     const user = (await api('POST', '/users', { primaryEmail: 'suspect@example.com' })).body;
     const ott = (await api('POST', '/one-time-tokens', { email: 'suspect@example.com' })).body;
 
     // Act
     const suspended = await api('PATCH', `/users/${user.id}/is-suspended`, { isSuspended: true });
     const refused = await signIn({ one_time_token: ott.token, login_hint: 'suspect@example.com' });
+    const refusedWithoutToken = await signIn({ login_hint: 'suspect@example.com', first_screen: 'identifier:sign_in' });
+    await standIn.idle();
 
     // Assess
     expect([suspended.status, suspended.body.isSuspended]).toEqual([200, true]);
     expect([refused.status, refused.body.code]).toEqual([401, 'user.suspended']);
+    expect([refusedWithoutToken.status, refusedWithoutToken.body.code]).toEqual([401, 'user.suspended']);
+    expect(receiver.received.map(({ payload }) => [payload.event, payload.data.id, payload.data.isSuspended])).toEqual([
+      ['User.SuspensionStatus.Updated', user.id, true],
+    ]);
+    expect((await api('GET', `/users/${user.id}`)).body.lastSignInAt).toBeNull();
+    const log = (await call(`${standIn.url}/__standin/sign-ins`)).body;
+    expect(log.map((entry: { error?: string }) => entry.error)).toEqual(['user.suspended', 'user.suspended']);
     expect((await api('PATCH', '/users/nobody/is-suspended', { isSuspended: true })).status).toBe(404);
   });
 
@@ -649,6 +944,49 @@ describe('persistence', () => {
     expect((await reuse('/sign-in-exp')).body.signInMode).toBe('SignIn');
     const saved = JSON.parse(await readFile(dataFile, 'utf8'));
     expect(saved.users.map((entry: { id: string }) => entry.id)).toEqual([user.id]);
+  });
+
+  it('keeps the password policy and the sign-in log across a restart, and loads a data file written before they existed', async () => {
+    // Prepare
+    const directory = await mkdtemp(join(tmpdir(), 'logto-stand-in-'));
+    cleanups.push(() => rm(directory, { recursive: true, force: true }));
+    const dataFile = join(directory, 'logto.json');
+    const first = await startLogtoStandIn({ port: 0, dataFile });
+    const firstApi = await managementApi(first);
+    const user = (await firstApi('POST', '/users', { primaryEmail: 'old@example.com', password: 'Corr3ct-Horse-Battery' })).body;
+    await firstApi('PATCH', '/sign-in-exp', { passwordPolicy: { length: { min: 12 } } });
+    const signInQuery = {
+      client_id: seed.demoApp.id,
+      redirect_uri: 'http://127.0.0.1:4000/demo/callback',
+      response_type: 'code',
+      login_hint: 'old@example.com',
+    };
+    expect((await call(`${first.url}/oidc/auth?${new URLSearchParams(signInQuery)}`)).status).toBe(302);
+    await first.close();
+    const kept = JSON.parse(await readFile(dataFile, 'utf8'));
+    const old = structuredClone(kept);
+    delete old.passwordPolicy;
+    delete old.signIns;
+    for (const entry of old.users) delete entry.passwordAlgorithm;
+    const oldFile = join(directory, 'old.json');
+    await writeFile(oldFile, JSON.stringify(old));
+
+    // Act
+    const restarted = await start({ dataFile });
+    const restartedApi = await managementApi(restarted);
+    const fromOld = await start({ dataFile: oldFile });
+    const oldApi = await managementApi(fromOld);
+
+    // Assess
+    expect(kept.passwordPolicy).toEqual({ length: { min: 12, max: 256 } });
+    expect(kept.signIns).toEqual([expect.objectContaining({ loginHint: 'old@example.com', interactionEvent: 'SignIn' })]);
+    expect((await restartedApi('GET', '/sign-in-exp')).body.passwordPolicy).toEqual({ length: { min: 12, max: 256 } });
+    expect((await call(`${restarted.url}/__standin/sign-ins`)).body).toHaveLength(1);
+    expect((await oldApi('GET', '/sign-in-exp')).body.passwordPolicy).toEqual({});
+    expect((await call(`${fromOld.url}/__standin/sign-ins`)).body).toEqual([]);
+    expect((await oldApi('GET', `/users/${user.id}`)).body.hasPassword).toBe(true);
+    const verdict = await oldApi('POST', '/sign-in-exp/default/check-password', { password: 'short', userId: user.id });
+    expect(verdict.body.issues).toEqual([{ code: 'password_rejected.too_short', interpolation: { min: 8 } }]);
   });
 });
 

@@ -1,16 +1,18 @@
 /**
- * `/api/sign-in-exp` and `GET /api/applications/:id`. Of the sign-in experience only `signInMode` is
- * modelled (registration on or off); the sign-up and sign-in methods are reported as email with a
- * verification code and no password, which is what lets a one-time token register a user without asking
- * for more.
+ * `/api/sign-in-exp` (packages/core/src/routes/sign-in-experience/index.ts) and `GET /api/applications/:id`.
+ * Of the sign-in experience, `signInMode` (registration on or off) and `passwordPolicy` are modelled; the
+ * sign-up and sign-in methods are reported as email with a verification code and no password, which is
+ * what lets a one-time token register a user without asking for more.
  */
 import { z } from 'zod';
 
+import { fail } from '../errors.ts';
 import { type Router, guardBody, json, param } from '../http.ts';
-import { type SignInMode, signInModes, tenantId, toApplicationResponse } from '../model.ts';
+import { type StandInState, type User, signInModes, tenantId, toApplicationResponse } from '../model.ts';
+import { PasswordPolicyChecker, type UserInfo, UserInfoRequiredError, partialPasswordPolicyGuard } from '../password-policy.ts';
 import type { RouteDeps } from './types.ts';
 
-const toSignInExperience = (signInMode: SignInMode) => ({
+const toSignInExperience = ({ signInMode, passwordPolicy }: StandInState) => ({
   tenantId,
   id: 'default',
   signInMode,
@@ -20,19 +22,52 @@ const toSignInExperience = (signInMode: SignInMode) => ({
   },
   socialSignInConnectorTargets: [],
   singleSignOnEnabled: false,
+  // As stored: `{}` until set, the checker filling in the defaults.
+  passwordPolicy,
 });
 
+const updateBody = z.object({
+  signInMode: z.enum(signInModes).optional(),
+  passwordPolicy: partialPasswordPolicyGuard.optional(),
+});
+
+const checkPasswordBody = z.object({ password: z.string(), userId: z.string().optional() });
+
+/** Logto's `checkPasswordPolicyForUser`: the user's identifiers and name, null ones left out. */
+const userInfoOf = (user: User): UserInfo =>
+  Object.fromEntries(
+    Object.entries({ email: user.primaryEmail, username: user.username, phoneNumber: user.primaryPhone, name: user.name }).filter(
+      ([, value]) => value !== null,
+    ),
+  );
+
 export function settingRoutes(router: Router, { store, library }: RouteDeps) {
-  router.get('/sign-in-exp', () => json(200, toSignInExperience(store.state.signInMode)));
+  router.get('/sign-in-exp', () => json(200, toSignInExperience(store.state)));
 
   router.patch('/sign-in-exp', (ctx) => {
-    const { signInMode } = guardBody(z.object({ signInMode: z.enum(signInModes).optional() }), ctx);
-    if (signInMode) {
-      store.update((state) => {
-        state.signInMode = signInMode;
-      });
+    const { signInMode, passwordPolicy } = guardBody(updateBody, ctx);
+    // Logto updates the sign-in experience with `jsonbMode: 'replace'`: a policy given replaces the stored
+    // one whole (groups left out fall back to their defaults), it is not merged into it.
+    store.update((state) => {
+      if (signInMode) state.signInMode = signInMode;
+      if (passwordPolicy) state.passwordPolicy = passwordPolicy;
+    });
+    return json(200, toSignInExperience(store.state));
+  });
+
+  router.post('/sign-in-exp/default/check-password', (ctx) => {
+    const { password, userId } = guardBody(checkPasswordBody, ctx);
+    const user = userId ? library.findUser(userId) : undefined;
+    const checker = new PasswordPolicyChecker(store.state.passwordPolicy);
+    let issues;
+    try {
+      issues = checker.check(password, user && userInfoOf(user));
+    } catch (error) {
+      // The policy rejects user info (Logto's default) and no `userId` came with the password.
+      if (error instanceof UserInfoRequiredError) fail('request.invalid_input', { data: { message: error.message } });
+      throw error;
     }
-    return json(200, toSignInExperience(store.state.signInMode));
+    return issues.length > 0 ? json(400, { result: false, issues }) : json(200, { result: true });
   });
 
   router.get('/applications/:id', (ctx) => json(200, toApplicationResponse(library.findApplication(param(ctx, 'id')))));

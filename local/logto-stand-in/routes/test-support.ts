@@ -1,12 +1,15 @@
 /**
  * Test support, namespaced under `/__standin` and not part of Logto's API: injected faults on the
- * Management API and the token endpoint, and the log of webhook deliveries.
+ * Management API and the token endpoint, the log of webhook deliveries, and the log of `/oidc/auth`
+ * requests (which authentication parameters an app passed, and what came of them).
  */
+import { createHash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 import { z } from 'zod';
 
-import { type Reply, type Router, guardBody, json } from '../http.ts';
+import { type Reply, type Router, guardBody, json, param } from '../http.ts';
+import { pwnedPasswords } from '../password-policy.ts';
 import type { RouteDeps } from './types.ts';
 
 const faultBody = z
@@ -74,4 +77,18 @@ export function testSupportRoutes(router: Router, { store }: RouteDeps, faults: 
   });
 
   router.get('/__standin/hook-deliveries', () => json(200, store.state.hookDeliveries));
+
+  router.get('/__standin/sign-ins', () => json(200, store.state.signIns));
+
+  // haveibeenpwned's Pwned Passwords range API (`GET /range/{5 hex digits of the SHA-1}`) over the
+  // stand-in's list, so the service's breached-password check runs offline against the same list.
+  router.get('/__standin/pwned-passwords/range/:prefix', (ctx) => {
+    const prefix = param(ctx, 'prefix').toUpperCase();
+    if (!/^[0-9A-F]{5}$/.test(prefix)) return { status: 400, body: 'The hash prefix was not in a valid format' };
+    const lines = [...pwnedPasswords]
+      .map((password) => createHash('sha1').update(password, 'utf8').digest('hex').toUpperCase())
+      .filter((hash) => hash.startsWith(prefix))
+      .map((hash) => `${hash.slice(5)}:42`);
+    return { status: 200, body: lines.join('\r\n') };
+  });
 }

@@ -5,6 +5,7 @@ import { fail } from '../errors.ts';
 import { managementApiPayload } from '../hooks.ts';
 import { type Context, type Router, guardBody, json, listReply, newestFirst, param } from '../http.ts';
 import { type Role, type User, tenantId, toUserInfo, toUserResponse } from '../model.ts';
+import { assertLegacyPassword, hashPassword, isPasswordValid, passwordAlgorithms } from '../passwords.ts';
 import { type Search, parseSearch, searchPredicate } from '../search.ts';
 import type { RouteDeps } from './types.ts';
 
@@ -46,12 +47,16 @@ const createBody = z
     primaryEmail: z.string().regex(emailPattern),
     username: z.string().regex(usernamePattern),
     password: z.string().min(1),
+    passwordDigest: z.string().max(256),
+    passwordAlgorithm: z.enum(passwordAlgorithms),
     name: z.string(),
     avatar: z.union([z.url(), z.literal('')]).nullable(),
     customData: jsonObject,
     profile,
   })
   .partial();
+
+const passwordBody = z.object({ password: z.string().min(1) });
 
 /** Runs a search, turning Logto's `TypeError`s for malformed searches into its 400. */
 function withSearch<T>(ctx: Context, run: (search: Search) => T): T {
@@ -80,8 +85,11 @@ export function userRoutes(router: Router, { store, library, hooks }: RouteDeps)
 
   router.get('/users/:userId', (ctx) => json(200, toUserResponse(library.findUser(param(ctx, 'userId')))));
 
+  // As in Logto, the password is not checked against the sign-in experience's policy here.
   router.post('/users', (ctx) => {
     const body = guardBody(createBody, ctx);
+    if (body.password && body.passwordDigest) fail('user.password_and_digest');
+    if (body.passwordDigest && !body.passwordAlgorithm) fail('user.password_algorithm_required');
     const taken = (predicate: (user: User) => boolean) => state.users.some(predicate);
     if (body.username && taken((user) => user.username === body.username)) {
       fail('user.username_already_in_use', { status: 422 });
@@ -90,6 +98,7 @@ export function userRoutes(router: Router, { store, library, hooks }: RouteDeps)
     if (body.primaryPhone && taken((user) => user.primaryPhone === body.primaryPhone)) {
       fail('user.phone_already_in_use', { status: 422 });
     }
+    if (body.passwordAlgorithm === 'Legacy') assertLegacyPassword(body.passwordDigest);
 
     const user = toUserResponse(library.createUser(body));
     fireDataHook(ctx, 'User.Created', 200, { data: user });
@@ -118,7 +127,40 @@ export function userRoutes(router: Router, { store, library, hooks }: RouteDeps)
       user.isSuspended = isSuspended;
       user.updatedAt = Date.now();
     });
-    return json(200, toUserResponse(user));
+    const body = toUserResponse(user);
+    fireDataHook(ctx, 'User.SuspensionStatus.Updated', 200, { data: body });
+    return json(200, body);
+  });
+
+  // As in Logto, the password is set as given: the sign-in experience's policy is not applied here.
+  router.patch('/users/:userId/password', (ctx) => {
+    const { password } = guardBody(passwordBody, ctx);
+    const user = library.findUser(param(ctx, 'userId'));
+    store.update(() => {
+      user.passwordDigest = hashPassword(password);
+      user.passwordAlgorithm = 'scrypt';
+      user.updatedAt = Date.now();
+    });
+    const body = toUserResponse(user);
+    fireDataHook(ctx, 'User.Data.Updated', 200, { data: body });
+    return json(200, body);
+  });
+
+  router.post('/users/:userId/password/verify', (ctx) => {
+    const { password } = guardBody(passwordBody, ctx);
+    const user = library.findUser(param(ctx, 'userId'));
+    const { passwordDigest, passwordAlgorithm } = user;
+    if (!passwordDigest || !passwordAlgorithm || !isPasswordValid(password, passwordDigest, passwordAlgorithm)) {
+      fail('session.invalid_credentials', { status: 422 });
+    }
+    // Logto re-hashes a password kept in another algorithm with its default one once it verified.
+    if (passwordAlgorithm !== 'scrypt') {
+      store.update(() => {
+        user.passwordDigest = hashPassword(password);
+        user.passwordAlgorithm = 'scrypt';
+      });
+    }
+    return json(204);
   });
 
   router.delete('/users/:userId', (ctx) => {

@@ -48,6 +48,13 @@ export const contextSchema = z
     adminAudience: z.string().min(1, 'Must be the indicator of the API resource admin tokens are issued for.'),
     adminIssuer: z.url().optional(),
     landingUrl: httpsUrl,
+    /** accept-link and provision: the app's sign-in URL (passes `login_hint` and `first_screen` on). Default: landingUrl. */
+    signInUrl: httpsUrl.optional(),
+    /** The API's public base URL under a custom domain (accept links point there). */
+    publicUrl: httpsUrl.optional(),
+    acceptFormName: flag.default(true),
+    acceptFormPassword: flag.default(true),
+    provisionedUserOnEnd: z.enum(['suspend', 'delete']).default('suspend'),
     redirectAllowList: list.pipe(z.array(httpsUrl)),
     allowedEmailDomains: list.pipe(z.array(z.string().regex(/^[a-z0-9.-]+\.[a-z]{2,}$/i, 'Must be a domain such as example.com.'))),
     appName: z.string().min(1).max(64).default('Logto'),

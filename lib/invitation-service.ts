@@ -57,8 +57,30 @@ export interface InvitationServiceProps {
   readonly sesTemplatePrefix?: string;
   /** Shown in the email. @default 'Logto' */
   readonly appName?: string;
-  /** Your app's page the email links to; it passes `token` and `email` to Logto's sign-in. */
+  /** magic-link: your app's page the email links to; it passes `token` and `email` to Logto's sign-in. */
   readonly landingUrl: string;
+  /**
+   * accept-link and provision: your app's sign-in URL. The service sends invitees there with `login_hint`
+   * (their email) and `first_screen` (`identifier:sign_in`, or `reset_password` when they have no password
+   * yet); pass both on as extra parameters of the Logto SDK's `signIn`.
+   * @default landingUrl
+   */
+  readonly signInUrl?: string;
+  /**
+   * The API's public base URL, when it is served under a custom domain: accept links point at
+   * `<publicUrl>/v1/accept`. @default - the HTTP API's own URL
+   */
+  readonly publicUrl?: string;
+  /**
+   * accept-link: what the accept form asks for. A password is checked against the tenant's password policy
+   * and goes to Logto only. @default { name: true, password: true }
+   */
+  readonly acceptForm?: { readonly name?: boolean; readonly password?: boolean };
+  /**
+   * provision: what happens to the Logto user of an invitation revoked or expired before its first sign-in.
+   * @default 'suspend'
+   */
+  readonly provisionedUserOnEnd?: 'suspend' | 'delete';
   /** URL prefixes an invitation's `redirectUrl` may start with. @default - none: `redirectUrl` is refused */
   readonly redirectAllowList?: readonly string[];
   /** Email domains that may be invited. @default - any */
@@ -216,13 +238,17 @@ export class InvitationService extends Construct {
       ADMIN_AUDIENCE: props.adminAudience,
       ADMIN_ISSUER: props.adminIssuer ?? `${logtoEndpoint}/oidc`,
       LANDING_URL: props.landingUrl,
+      SIGN_IN_URL: props.signInUrl ?? props.landingUrl,
+      ACCEPT_FORM_FIELDS: [props.acceptForm?.name === false ? [] : ['name'], props.acceptForm?.password === false ? [] : ['password']].flat().join(','),
+      PROVISIONED_USER_ON_END: props.provisionedUserOnEnd ?? 'suspend',
       REDIRECT_ALLOW_LIST: (props.redirectAllowList ?? []).join(','),
       ALLOWED_EMAIL_DOMAINS: (props.allowedEmailDomains ?? []).join(','),
       DEFAULT_EXPIRES_IN: String(defaultExpiresIn.toSeconds()),
       REMINDER_BEFORE_EXPIRY: String(reminderBeforeExpiry.toSeconds()),
       DEFAULT_LOCALE: defaultLocale,
     };
-    assertServiceEnvironment({ ...environment, ...this.email.environment() });
+    // The accept URL names the HTTP API, which is made after the functions: it is added to them below.
+    assertServiceEnvironment({ ...environment, ...this.email.environment(), ACCEPT_URL: 'https://deploy-time.invalid/v1/accept' });
 
     this.functions = new ServiceFunctions(this, 'Functions', {
       environment,
@@ -258,6 +284,10 @@ export class InvitationService extends Construct {
     });
     this.apiUrl = this.httpApi.url;
     this.webhookUrl = `${this.httpApi.url}v1/webhooks/logto`;
+    const acceptUrl = props.publicUrl ? `${props.publicUrl.replace(/\/+$/, '')}/v1/accept` : `${this.httpApi.url}v1/accept`;
+    for (const fn of [this.functions.api, this.functions.webhook, this.functions.jobs, this.functions.mailEvents, this.functions.lifecycle]) {
+      fn.addEnvironment('ACCEPT_URL', acceptUrl);
+    }
 
     if (m2mRotation) {
       this.m2mRotation = new M2mRotation(this, 'M2mRotation', {

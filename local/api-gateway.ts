@@ -29,6 +29,9 @@ export function toEvent(req: IncomingMessage, body: Buffer, route: Route | undef
   for (const [name, value] of Object.entries(req.headers)) {
     if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(',') : value;
   }
+  // Payload v2 moves the Cookie header into `cookies`.
+  const cookies = headers.cookie?.split(';').map((cookie) => cookie.trim()).filter(Boolean);
+  delete headers.cookie;
   const query: Record<string, string> = {};
   for (const [name, value] of url.searchParams) query[name] = name in query ? `${query[name]},${value}` : value;
   const textual = /json|text|x-www-form-urlencoded/.test(headers['content-type'] ?? 'application/json');
@@ -38,6 +41,7 @@ export function toEvent(req: IncomingMessage, body: Buffer, route: Route | undef
     routeKey: route ? routeKey(route) : '$default',
     rawPath: url.pathname,
     rawQueryString: url.search.slice(1),
+    ...(cookies && cookies.length > 0 && { cookies }),
     headers,
     ...(Object.keys(query).length > 0 && { queryStringParameters: query }),
     ...(Object.keys(pathParameters).length > 0 && { pathParameters }),
@@ -117,7 +121,10 @@ export async function dispatch(
   }
   const result = await handlers[match.route.fn](toEvent(req, body, match.route, match.pathParameters), lambdaContext());
   const payload = result.isBase64Encoded ? Buffer.from(result.body ?? '', 'base64') : (result.body ?? '');
-  res.writeHead(result.statusCode ?? 200, Object.fromEntries(Object.entries(result.headers ?? {}).map(([k, v]) => [k, String(v)])));
+  const headers: Record<string, string | string[]> = Object.fromEntries(Object.entries(result.headers ?? {}).map(([k, v]) => [k, String(v)]));
+  // Payload v2 results set cookies in `cookies`, one Set-Cookie header each.
+  if (result.cookies && result.cookies.length > 0) headers['set-cookie'] = result.cookies;
+  res.writeHead(result.statusCode ?? 200, headers);
   res.end(payload);
   return true;
 }

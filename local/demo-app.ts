@@ -1,7 +1,9 @@
 /**
- * The demo web app of the local stack: the landing page an invitation link points at, and the callback
- * Logto redirects to after sign-in. A real app does the same with the Logto SDK:
- * `signIn({ redirectUri, extraParams: { one_time_token: token, login_hint: email } })`.
+ * The demo web app of the local stack: the landing page a magic link points at, the sign-in URL that
+ * accept-link and provision invitations send invitees to, and the callback Logto redirects to after
+ * sign-in. A real app does the same with the Logto SDK:
+ * `signIn({ redirectUri, extraParams: { one_time_token: token, login_hint: email } })` for a magic link,
+ * `signIn({ redirectUri, extraParams: { login_hint, first_screen } })` for its sign-in URL.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
@@ -28,8 +30,8 @@ code{background:#f0f0f3;padding:2px 6px;border-radius:4px}
 </style></head><body><main>${body}</main></body></html>`;
 }
 
-/** The Logto sign-in URL that consumes the one-time token (Logto registers the invitee if needed). */
-export function signInUrl(options: DemoAppOptions, token: string, email: string, state: string): string {
+/** Logto's sign-in (`/oidc/auth`) for the demo app, with the extra parameters an app passes to `signIn`. */
+function logtoSignIn(options: DemoAppOptions, state: string, extraParams: Record<string, string>): string {
   const url = new URL(`${options.logtoEndpoint}/oidc/auth`);
   url.search = new URLSearchParams({
     client_id: options.clientId,
@@ -38,10 +40,25 @@ export function signInUrl(options: DemoAppOptions, token: string, email: string,
     scope: 'openid profile email',
     prompt: 'login',
     state,
-    one_time_token: token,
-    login_hint: email,
+    ...extraParams,
   }).toString();
   return url.toString();
+}
+
+/** The Logto sign-in URL that consumes the one-time token (Logto registers the invitee if needed). */
+export function signInUrl(options: DemoAppOptions, token: string, email: string, state: string): string {
+  return logtoSignIn(options, state, { one_time_token: token, login_hint: email });
+}
+
+/** Logto's `first_screen` values (packages/schemas/src/consts/oidc.ts); anything else is not passed on. */
+const firstScreens = new Set(['sign_in', 'register', 'reset_password', 'identifier:sign_in', 'identifier:register', 'single_sign_on']);
+
+/** Logto's sign-in with the authentication parameters the service put on the app's sign-in URL. */
+export function signInWithHint(options: DemoAppOptions, loginHint: string, firstScreen: string | null, state: string): string {
+  return logtoSignIn(options, state, {
+    ...(loginHint && { login_hint: loginHint }),
+    ...(firstScreen && firstScreens.has(firstScreen) && { first_screen: firstScreen }),
+  });
 }
 
 /** Serves `/demo/*`; returns false for other paths. */
@@ -78,6 +95,12 @@ export function serveDemo(options: DemoAppOptions, req: IncomingMessage, res: Se
         return true;
       }
       res.writeHead(302, { location: signInUrl(options, token, email, 'invitation'), 'cache-control': 'no-store' });
+      res.end();
+      return true;
+    }
+    case '/demo/sign-in': {
+      const location = signInWithHint(options, url.searchParams.get('login_hint') ?? '', url.searchParams.get('first_screen'), 'sign-in');
+      res.writeHead(302, { location, 'cache-control': 'no-store' });
       res.end();
       return true;
     }

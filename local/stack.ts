@@ -14,6 +14,8 @@ import { join } from 'node:path';
 import { createAccessTokenVerifier } from '../lambdas/adapters/access-token-verifier.ts';
 import { DynamoInvitationStore } from '../lambdas/adapters/dynamo-store.ts';
 import { ensureTable } from '../lambdas/adapters/dynamo-table.ts';
+import { LogtoPasswordChecker } from '../lambdas/adapters/logto-password-checker.ts';
+import { createPwnedPasswords } from '../lambdas/adapters/pwned-passwords.ts';
 import { LogtoManagementClient } from '../lambdas/adapters/logto-management-client.ts';
 import { ensureLogtoWebhook, readLogtoWebhook, webhookEvents } from '../lambdas/adapters/logto-webhooks.ts';
 import { StaticSecrets } from '../lambdas/adapters/secrets.ts';
@@ -189,6 +191,10 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       LOGTO_API_INDICATOR: logto.apiIndicator,
       ADMIN_AUDIENCE: logto.adminAudience,
       LANDING_URL: `${apiUrl}/demo/landing`,
+      SIGN_IN_URL: `${apiUrl}/demo/sign-in`,
+      ACCEPT_URL: `${apiUrl}/v1/accept`,
+      // Offline: the stand-in serves the breached-password range API over its own list.
+      ...(standIn && { PWNED_RANGE_URL: `${logto.endpoint}/__standin/pwned-passwords/range/` }),
       REDIRECT_ALLOW_LIST: `${apiUrl}/`,
       ...options.env,
     });
@@ -241,6 +247,12 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const service = buildService({
       store,
       identity,
+      passwords: new LogtoPasswordChecker({
+        readPolicy: () => identity.getPasswordPolicy(),
+        pwned: createPwnedPasswords({ rangeUrl: config.PWNED_RANGE_URL }),
+        // Locally the policy is changed at the stand-in by tests and by hand: read it every time.
+        cacheMs: 0,
+      }),
       mailer: new SesMailer({
         client: ses,
         from: config.SES_FROM,

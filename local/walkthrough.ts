@@ -58,3 +58,36 @@ export function walkthrough({ api, logto, ses, adminAudience }: WalkthroughUrls,
   }
   return lines.join('\n');
 }
+
+/** The walkthroughs of the other two modes (they reuse `TOKEN` from step 1 of {@link walkthrough}). */
+export function modeWalkthroughs({ api, ses }: Pick<WalkthroughUrls, 'api' | 'ses'>): { acceptLink: string; provision: string } {
+  const auth = '-H "authorization: Bearer $TOKEN"';
+  const create = (body: string) =>
+    `ID=$(curl -s ${api}/v1/invitations ${auth} -H 'content-type: application/json' \\
+  -d '${body}' | ${json('const r=$; r.id ?? JSON.stringify(r)')}); echo $ID`;
+  const linkTo = (variable: string, to: string, path: string) =>
+    `${variable}=$(curl -s ${ses}/store | ${json(`$.emails.filter(e=>e.destination.to.includes("${to}")).at(-1).body.text.match(/https?:\\/\\/\\S+${path}\\?\\S+/)[0]`)}); echo $${variable}`;
+  const acceptLink = [
+    '# accept-link: the email links to our accept page; its form creates the Logto user',
+    create('{"email":"lin@example.com","mode":"accept-link","name":"Lin","roleIds":["role-member"],"inviter":{"name":"Grace"}}'),
+    linkTo('LINK', 'lin@example.com', '\\/v1\\/accept'),
+    '',
+    '# open $LINK in a browser and submit the form, or let curl do what the browser does (keep the page\'s cookie and hidden field)',
+    'JAR=$(mktemp); CSRF=$(curl -s -c "$JAR" "$LINK" | grep -o \'name="csrf" value="[^"]*"\' | cut -d\'"\' -f4)',
+    `curl -s -o /dev/null -w '%{http_code} %{redirect_url}\\n' -b "$JAR" -H 'origin: ${api}' --data-urlencode "token=\${LINK#*token=}" \\
+  --data-urlencode "csrf=$CSRF" --data-urlencode name=Lin --data-urlencode password=Correct-Horse-7-Battery ${api}/v1/accept; rm -f "$JAR"`,
+    '# 303 to the app\'s sign-in with login_hint and first_screen=identifier:sign_in; the invitation is accepted',
+    `curl -s ${api}/v1/invitations/$ID ${auth}; echo`,
+  ].join('\n');
+  const provision = [
+    '# provision: the account is created with the invitation (the password goes to Logto only); the first sign-in accepts it',
+    create('{"email":"pat@example.com","mode":"provision","name":"Pat","password":"Correct-Horse-7-Battery","inviter":{"name":"Grace"}}'),
+    linkTo('SIGNIN', 'pat@example.com', '\\/demo\\/sign-in'),
+    `curl -s ${api}/v1/invitations/$ID ${auth} | ${json('$.status')}   # pending: the account is ready, nobody signed in yet`,
+    '',
+    '# sign in: open $SIGNIN in a browser, or let curl follow it through Logto\'s sign-in',
+    `curl -s -o /dev/null -w '%{url_effective}\\n' -L "$SIGNIN"`,
+    `sleep 1; curl -s ${api}/v1/invitations/$ID ${auth}; echo`,
+  ].join('\n');
+  return { acceptLink, provision };
+}

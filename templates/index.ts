@@ -1,6 +1,6 @@
 /**
- * The invitation email templates: one SES v2 email template per locale, read from
- * `templates/invitation/<locale>/{subject.txt,body.html,body.txt}` (Handlebars, edited by designers).
+ * The email templates: one SES v2 email template per email kind and locale, read from
+ * `templates/<kind>/<locale>/{subject.txt,body.html,body.txt}` (Handlebars, edited by designers).
  *
  * Escaping, decided once here:
  * - Real SES does not HTML-escape template values ("SES doesn't escape HTML content when rendering the HTML
@@ -23,12 +23,13 @@ import {
   type EmailTemplateContent,
   type SESv2Client,
 } from '@aws-sdk/client-sesv2';
-import { invitationTemplateName, supportedLocales } from './invitation-contract.ts';
+import { emailKinds, invitationTemplateName, supportedLocales, type EmailKind } from './invitation-contract.ts';
 
 // Runtime code (the Lambda bundle) should import these from './invitation-contract.ts', which reads no files.
 export * from './invitation-contract.ts';
 
 export interface InvitationTemplate {
+  kind: EmailKind;
   locale: string;
   name: string;
   subject: string;
@@ -36,22 +37,25 @@ export interface InvitationTemplate {
   text: string;
 }
 
-const read = (locale: string, file: string) =>
-  readFileSync(new URL(`./invitation/${locale}/${file}`, import.meta.url), 'utf8');
+const read = (kind: EmailKind, locale: string, file: string) =>
+  readFileSync(new URL(`./${kind}/${locale}/${file}`, import.meta.url), 'utf8');
 
 /**
- * Every locale's invitation template, read synchronously from the source files (at CDK synth time or at
- * local start-up; the Lambda runtime needs only {@link invitationTemplateName}).
+ * Every email's template in every locale, read synchronously from the source files (at CDK synth time or
+ * at local start-up; the Lambda runtime needs only {@link invitationTemplateName}).
  */
 export function invitationTemplates(namePrefix: string): InvitationTemplate[] {
-  return supportedLocales.map((locale) => ({
-    locale,
-    name: invitationTemplateName(namePrefix, locale),
-    // An editor's final newline must not end up in the Subject header.
-    subject: read(locale, 'subject.txt').trim(),
-    html: read(locale, 'body.html'),
-    text: read(locale, 'body.txt'),
-  }));
+  return emailKinds.flatMap((kind) =>
+    supportedLocales.map((locale) => ({
+      kind,
+      locale,
+      name: invitationTemplateName(namePrefix, locale, kind),
+      // An editor's final newline must not end up in the Subject header.
+      subject: read(kind, locale, 'subject.txt').trim(),
+      html: read(kind, locale, 'body.html'),
+      text: read(kind, locale, 'body.txt'),
+    })),
+  );
 }
 
 const statusOf = (error: unknown) =>

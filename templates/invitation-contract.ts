@@ -10,9 +10,17 @@ export function isSupportedLocale(locale: string): locale is SupportedLocale {
   return (supportedLocales as readonly string[]).includes(locale);
 }
 
-/** The SES template name for one locale, e.g. `prod-invitation-de`. */
-export function invitationTemplateName(namePrefix: string, locale: string): string {
-  return `${namePrefix}-invitation-${locale}`;
+/**
+ * The emails, one template each per locale (`templates/<kind>/<locale>/`): `invitation` invites to
+ * register (magic-link and accept-link: the link is the difference), `account-ready` says a provisioned
+ * account waits for its first sign-in. Each has a reminder variant (`reminder` is true).
+ */
+export const emailKinds = ['invitation', 'account-ready'] as const;
+export type EmailKind = (typeof emailKinds)[number];
+
+/** The SES template name for one email and locale, e.g. `prod-invitation-de`, `prod-account-ready-en`. */
+export function invitationTemplateName(namePrefix: string, locale: string, kind: EmailKind = 'invitation'): string {
+  return `${namePrefix}-${kind}-${locale}`;
 }
 
 /** The values every invitation email renders. */

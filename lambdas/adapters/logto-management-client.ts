@@ -1,19 +1,34 @@
 /**
- * Logto Management API adapter: the {@link IdentityProvider} port over plain `fetch`.
+ * Logto Management API adapter: the {@link IdentityProvider} port on Logto's typed client, `createApiClient`
+ * from `@logto/api/management` (openapi-fetch over Logto's OpenAPI document).
  *
- * Why not `@logto/api/management` (1.42): its `createApiClient` takes no `fetch`, so timeouts, retries and
- * the 401 token refresh would wrap every call from outside anyway; its `ClientCredentials` fetches tokens
- * with the global `fetch`, without single-flight or a way to drop a refused token; and its generated type for
- * `GET /api/users` declares `search_params: {[key]: string}`, which openapi-fetch serialises as a deep object,
- * not the flat `search.primaryEmail=` keys Logto parses. What it would leave us is typed paths for nine
- * calls, at the price of a dependency (openapi-fetch) in every bundle. So the calls are written here, each
- * against Logto's route source (packages/core/src/routes), with responses checked by zod.
+ * Typed: each call's path, path parameters, query and body are checked by `tsc` against Logto's OpenAPI
+ * types. openapi-fetch infers a call's options from the literal it is given and so lets an unknown field
+ * through: bodies and queries also go through `satisfies` ({@link JsonBody}, {@link JsonQuery}), and the
+ * zod guards of responses are built with {@link logtoObject}. So a field that Logto renames, drops or
+ * retypes fails `tsc`; the guards still check every response at run time.
  *
- * Retries: 429, 5xx, network errors and timeouts, exponential backoff with full jitter, `Retry-After`
- * honoured, within a total time budget (default 10 s) so a Lambda never hangs on Logto. A request whose
- * earlier attempt may have taken effect is only sent again when doing so is harmless (see `replaySafe`).
+ * Ours, around it: openapi-fetch builds the request and reads the answer, and each call hands it our
+ * transport as its per-request `fetch` and our token cache as `getToken`. So the token is requested once for
+ * concurrent calls, and dropped and fetched again once when Logto answers 401; 429, 5xx, network errors and
+ * timeouts are retried with exponential backoff and full jitter, `Retry-After` honoured, within a total time
+ * budget (default 10 s, the token request included) so a Lambda never hangs on Logto; and a request whose
+ * earlier attempt may have taken effect is only sent again when doing so is harmless (`replaySafe`). A typed
+ * client is made per call (a few closures) so that its `getToken` spends that call's budget.
+ *
+ * Queries are written by {@link logtoQuery}: Logto reads flat keys with URLSearchParams, and its
+ * `search_params` is an exploded form object whose keys (`search.primaryEmail`) are query keys, which
+ * openapi-fetch would send as a deep object (`search_params[search.primaryEmail]=`).
+ *
+ * Hand-written: the token request (`/oidc/token` is OAuth, outside the Management API document, and
+ * @logto/api's `ClientCredentials` uses the global `fetch`, without single-flight or a way to drop a refused
+ * token), and {@link LogtoManagementClient.request}, the untyped door for deploy-time wiring.
  */
 import { setTimeout as sleepFor } from 'node:timers/promises';
+
+import { createApiClient } from '@logto/api/management';
+// Types only (no code in the bundle): openapi-fetch's `Client` is how Logto's path types are reached.
+import type { Client } from 'openapi-fetch';
 import { z } from 'zod';
 
 import { AppError, UpstreamError } from '../domain/errors.ts';
@@ -90,12 +105,42 @@ const toCallerStatus = (logtoStatus: number): number => {
   return logtoStatus >= 400 && logtoStatus < 500 ? 422 : 502;
 };
 
+type ManagementApi = ReturnType<typeof createApiClient>;
+/** Logto's OpenAPI paths (@logto/api does not export them by name). */
+type LogtoPaths = ManagementApi extends Client<infer Paths> ? Paths : never;
+type OperationMethod = 'get' | 'post' | 'put' | 'patch' | 'delete';
+type Operation<P extends keyof LogtoPaths, M extends OperationMethod> = LogtoPaths[P][M];
+/** The JSON body Logto declares for an operation. */
+type JsonBody<P extends keyof LogtoPaths, M extends OperationMethod> =
+  Operation<P, M> extends { requestBody?: { content: { 'application/json': infer Body } } } ? Body : never;
+/** The query parameters Logto declares for an operation. */
+type JsonQuery<P extends keyof LogtoPaths, M extends OperationMethod> =
+  Operation<P, M> extends { parameters: { query?: infer Query } } ? NonNullable<Query> : never;
+/** The JSON body of Logto's answer with `Status` to an operation. */
+type JsonAnswer<P extends keyof LogtoPaths, M extends OperationMethod, Status extends number> =
+  Operation<P, M> extends { responses: Record<Status, { content: { 'application/json': infer Body } }> } ? Body : never;
+
+type LogtoUser = JsonAnswer<'/api/users/{userId}', 'get', 200>;
+type LogtoOneTimeToken = JsonAnswer<'/api/one-time-tokens/{id}', 'get', 200>;
+type LogtoSignInExperience = JsonAnswer<'/api/sign-in-exp', 'get', 200>;
+
+/**
+ * `z.object(shape)` reading fields of `Logto`, a type of Logto's OpenAPI document: `tsc` fails when a field
+ * is not declared there, or Logto declares values for it that its schema would refuse.
+ */
+const logtoObject =
+  <Logto>() =>
+  <Shape extends z.ZodRawShape>(
+    shape: Shape & { [K in keyof Shape]: K extends keyof Logto ? (Logto[K] extends z.input<Shape[K]> ? unknown : never) : never },
+  ) =>
+    z.object(shape);
+
 const tokenResponseGuard = z.object({
   access_token: z.string().min(1),
   expires_in: z.number().positive(),
 });
 
-const oneTimeTokenGuard = z.object({
+const oneTimeTokenGuard = logtoObject<LogtoOneTimeToken>()({
   id: z.string(),
   email: z.string(),
   token: z.string(),
@@ -103,16 +148,36 @@ const oneTimeTokenGuard = z.object({
   expiresAt: z.number(),
 });
 
-const userGuard = z.object({ id: z.string(), primaryEmail: z.string().nullable(), createdAt: z.number().optional() });
+const userGuard = logtoObject<LogtoUser>()({
+  id: z.string(),
+  primaryEmail: z.string().nullable(),
+  createdAt: z.number().optional(),
+  lastSignInAt: z.number().nullable().optional(),
+  isSuspended: z.boolean().optional(),
+});
 
 const toIdentityUser = (user: z.infer<typeof userGuard>): IdentityUser => ({
   id: user.id,
   primaryEmail: user.primaryEmail,
   ...(user.createdAt !== undefined && { createdAt: user.createdAt }),
+  ...(user.lastSignInAt !== undefined && { lastSignInAt: user.lastSignInAt }),
+  ...(user.isSuspended !== undefined && { isSuspended: user.isSuspended }),
+});
+
+/**
+ * Logto stores a partial policy (a group left out stays out) and fills in its defaults when it checks a
+ * password (`passwordPolicyGuard`, packages/toolkit/core-kit/src/password-policy.ts): the same defaults here.
+ */
+/** The sign-in experience's `passwordPolicy` as stored: Logto fills in what is missing when it checks (so does the checker). */
+const signInExperienceGuard = logtoObject<LogtoSignInExperience>()({
+  passwordPolicy: z.record(z.string(), z.unknown()).optional(),
 });
 
 const logtoErrorGuard = z.object({ code: z.string().min(1), message: z.string().optional(), data: z.unknown().optional() });
 const oauthErrorGuard = z.object({ error: z.string().min(1), error_description: z.string().optional() });
+
+/** Logto's codes for a user that does not exist (`pool.one`'s not-found, and `buildFindEntityById`'s). */
+const userMissingCodes = ['entity.not_found', 'entity.not_exists_with_id'];
 
 /** Error codes of a connection that failed before the request could reach Logto. */
 const notSentCodes = new Set([
@@ -128,20 +193,20 @@ const notSentCodes = new Set([
 const minAttemptMs = 100;
 
 export type ManagementMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
-type Method = ManagementMethod;
 
+/** One call of the client, however many requests and attempts it takes. */
 interface Call {
-  method: Method;
-  /** Path with its segments already encoded, e.g. `/api/users/abc/roles`. */
-  path: string;
-  /** Encoded query string, without `?`. */
-  query?: string;
-  body?: unknown;
+  /** Epoch milliseconds by which the call, token request included, must be over. */
+  readonly deadline: number;
   /**
    * May be sent again after an attempt whose outcome is unknown (a timeout or reset after sending, a 5xx
    * other than 503). True for reads and for writes that Logto makes idempotent; each POST says why.
    */
-  replaySafe: boolean;
+  readonly replaySafe: boolean;
+  /** An earlier attempt of this call may have taken effect at Logto. */
+  afterUnknownOutcome: boolean;
+  /** The token the latest request carried. */
+  token?: string;
 }
 
 interface Reply {
@@ -151,9 +216,23 @@ interface Reply {
   afterUnknownOutcome: boolean;
 }
 
-type Attempt =
-  | { kind: 'response'; status: number; headers: Headers; text: string }
-  | { kind: 'failure'; mayHaveBeenSent: boolean; reason: string };
+/** Logto's answer, its body read within the attempt's time limit. */
+interface Answer {
+  status: number;
+  headers: Headers;
+  text: string;
+}
+
+type Attempt = ({ kind: 'response' } & Answer) | { kind: 'failure'; mayHaveBeenSent: boolean; reason: string };
+
+/** What a call of the typed client resolves to, as far as this adapter reads it. */
+interface TypedResult {
+  data?: unknown;
+  error?: unknown;
+  response: Response;
+}
+
+type Transport = (request: Request) => Promise<Response>;
 
 export class LogtoManagementClient implements IdentityProvider {
   readonly #endpoint: string;
@@ -189,25 +268,32 @@ export class LogtoManagementClient implements IdentityProvider {
     expiresIn: number;
     jitOrganizationIds: string[];
   }): Promise<OneTimeToken> {
-    const reply = await this.#execute({
-      method: 'POST',
-      path: '/api/one-time-tokens',
-      // No `interactionEvent`: the hosted sign-in verifies the token during SignIn, and a `Register`
-      // event would make that verification fail.
-      body: { email: input.email, expiresIn: input.expiresIn, context: { jitOrganizationIds: input.jitOrganizationIds } },
+    const reply = await this.#typed(
       // A replay after an unknown outcome may leave a second active token for the email. Its secret was
       // never seen by anyone (it only existed in the lost response), and Logto refuses every token but the
       // exact one presented: a retry beats failing the send, and the token says it may have a twin.
-      replaySafe: true,
-    });
+      { replaySafe: true },
+      (api, fetch) =>
+        api.POST('/api/one-time-tokens', {
+          // No `interactionEvent`: the hosted sign-in verifies the token during SignIn, and a `Register`
+          // event would make that verification fail.
+          body: {
+            email: input.email,
+            expiresIn: input.expiresIn,
+            context: { jitOrganizationIds: input.jitOrganizationIds },
+          } satisfies JsonBody<'/api/one-time-tokens', 'post'>,
+          fetch,
+        }),
+    );
     const token = toOneTimeToken(parse(oneTimeTokenGuard, this.#expectOk(reply, 'POST /api/one-time-tokens')));
     return reply.afterUnknownOutcome ? { ...token, mayHaveTwin: true } : token;
   }
 
   async getOneTimeToken(id: string): Promise<OneTimeToken | undefined> {
-    const path = `/api/one-time-tokens/${segment(id)}`;
-    const reply = await this.#execute({ method: 'GET', path, replaySafe: true });
-    if (isNotFound(reply)) {
+    const reply = await this.#typed({ replaySafe: true }, (api, fetch) =>
+      api.GET('/api/one-time-tokens/{id}', { params: { path: { id: requireId(id) } }, fetch }),
+    );
+    if (isNotFound(reply, ['entity.not_exists_with_id'])) {
       return undefined;
     }
     return toOneTimeToken(parse(oneTimeTokenGuard, this.#expectOk(reply, 'GET /api/one-time-tokens/{id}')));
@@ -218,8 +304,15 @@ export class LogtoManagementClient implements IdentityProvider {
     const pageSize = 100;
     const found: OneTimeToken[] = [];
     for (let page = 1; ; page += 1) {
-      const query = new URLSearchParams({ email, status: 'active', page: String(page), page_size: String(pageSize) });
-      const reply = await this.#execute({ method: 'GET', path: '/api/one-time-tokens', query: query.toString(), replaySafe: true });
+      const reply = await this.#typed({ replaySafe: true }, (api, fetch) =>
+        api.GET('/api/one-time-tokens', {
+          params: {
+            query: { email, status: 'active', page, page_size: pageSize } satisfies JsonQuery<'/api/one-time-tokens', 'get'>,
+          },
+          querySerializer: logtoQuery,
+          fetch,
+        }),
+      );
       const tokens = parse(z.array(oneTimeTokenGuard), this.#expectOk(reply, 'GET /api/one-time-tokens')).map(toOneTimeToken);
       found.push(...tokens);
       if (tokens.length < pageSize) return found;
@@ -238,13 +331,14 @@ export class LogtoManagementClient implements IdentityProvider {
     if (current?.status !== 'active') {
       return current?.status;
     }
-    const reply = await this.#execute({
-      method: 'PUT',
-      path: `/api/one-time-tokens/${segment(id)}/status`,
-      body: { status: 'revoked' },
-      replaySafe: true,
-    });
-    if (isNotFound(reply)) {
+    const reply = await this.#typed({ replaySafe: true }, (api, fetch) =>
+      api.PUT('/api/one-time-tokens/{id}/status', {
+        params: { path: { id: requireId(id) } },
+        body: { status: 'revoked' } satisfies JsonBody<'/api/one-time-tokens/{id}/status', 'put'>,
+        fetch,
+      }),
+    );
+    if (isNotFound(reply, ['entity.not_exists_with_id'])) {
       return undefined;
     }
     this.#expectOk(reply, 'PUT /api/one-time-tokens/{id}/status');
@@ -253,9 +347,17 @@ export class LogtoManagementClient implements IdentityProvider {
 
   /** Case-insensitive exact match on `primaryEmail` (Logto lower-cases both sides). */
   async findUserByEmail(email: string): Promise<IdentityUser | undefined> {
-    // Logto parses the query with URLSearchParams: a raw `+` would arrive as a space, so encode it all.
-    const query = new URLSearchParams({ 'search.primaryEmail': email, 'mode.primaryEmail': 'exact' });
-    const reply = await this.#execute({ method: 'GET', path: '/api/users', query: query.toString(), replaySafe: true });
+    const reply = await this.#typed({ replaySafe: true }, (api, fetch) =>
+      api.GET('/api/users', {
+        params: {
+          query: {
+            search_params: { 'search.primaryEmail': email, 'mode.primaryEmail': 'exact' },
+          } satisfies JsonQuery<'/api/users', 'get'>,
+        },
+        querySerializer: logtoQuery,
+        fetch,
+      }),
+    );
     const users = parse(z.array(userGuard), this.#expectOk(reply, 'GET /api/users'));
     return users[0] && toIdentityUser(users[0]);
   }
@@ -264,50 +366,92 @@ export class LogtoManagementClient implements IdentityProvider {
    * Creates the user. When an earlier attempt timed out or failed after sending, the retry may meet
    * `user.email_already_in_use`: the user is then looked up by email and returned, since it is most
    * likely the one the lost attempt created (callers check for an existing user before creating one).
+   * Logto does not hold the password to the sign-in experience's policy here: see {@link checkPassword}.
    */
   async createUser(input: {
     primaryEmail: string;
     name?: string;
+    password?: string;
     customData?: Record<string, unknown>;
   }): Promise<IdentityUser> {
-    const reply = await this.#execute({
-      method: 'POST',
-      path: '/api/users',
-      body: { primaryEmail: input.primaryEmail, name: input.name, customData: input.customData },
+    const reply = await this.#typed(
       // Logto refuses a second user with the same email, so a replay cannot create a duplicate.
-      replaySafe: true,
-    });
+      { replaySafe: true },
+      (api, fetch) =>
+        api.POST('/api/users', {
+          body: {
+            primaryEmail: input.primaryEmail,
+            name: input.name,
+            password: input.password,
+            customData: input.customData,
+          } satisfies JsonBody<'/api/users', 'post'>,
+          fetch,
+        }),
+    );
     if (reply.afterUnknownOutcome && replyCode(reply) === 'user.email_already_in_use') {
       const existing = await this.findUserByEmail(input.primaryEmail);
       if (existing) {
         return existing;
       }
     }
-    return toIdentityUser(parse(userGuard, this.#expectOk(reply, 'POST /api/users')));
+    return toIdentityUser(parse(userGuard, this.#expectOk(reply, 'POST /api/users', input.password)));
+  }
+
+  async getUser(id: string): Promise<IdentityUser | undefined> {
+    const reply = await this.#typed({ replaySafe: true }, (api, fetch) =>
+      api.GET('/api/users/{userId}', { params: { path: { userId: requireId(id) } }, fetch }),
+    );
+    if (isNotFound(reply, userMissingCodes)) {
+      return undefined;
+    }
+    return toIdentityUser(parse(userGuard, this.#expectOk(reply, 'GET /api/users/{userId}')));
+  }
+
+  /** Logto also signs the user out. A user already gone (a replay after an unknown outcome, too) is done. */
+  async deleteUser(id: string): Promise<void> {
+    const reply = await this.#typed({ replaySafe: true }, (api, fetch) =>
+      api.DELETE('/api/users/{userId}', { params: { path: { userId: requireId(id) } }, fetch }),
+    );
+    if (isNotFound(reply, userMissingCodes)) {
+      return;
+    }
+    this.#expectOk(reply, 'DELETE /api/users/{userId}');
+  }
+
+  /** The sign-in experience's `passwordPolicy`, as Logto stores it (`{}` on a fresh tenant: every rule at its default). */
+  async getPasswordPolicy(): Promise<Record<string, unknown>> {
+    const reply = await this.#typed({ replaySafe: true }, (api, fetch) => api.GET('/api/sign-in-exp', { fetch }));
+    return parse(signInExperienceGuard, this.#expectOk(reply, 'GET /api/sign-in-exp')).passwordPolicy ?? {};
   }
 
   async assignRoles(userId: string, roleIds: string[]): Promise<void> {
     if (roleIds.length === 0) {
       return;
     }
-    const reply = await this.#execute({
-      method: 'POST',
-      path: `/api/users/${segment(userId)}/roles`,
-      body: { roleIds },
+    const reply = await this.#typed(
       // Logto skips roles the user already holds.
-      replaySafe: true,
-    });
-    this.#expectOk(reply, 'POST /api/users/{id}/roles');
+      { replaySafe: true },
+      (api, fetch) =>
+        api.POST('/api/users/{userId}/roles', {
+          params: { path: { userId: requireId(userId) } },
+          body: { roleIds } satisfies JsonBody<'/api/users/{userId}/roles', 'post'>,
+          fetch,
+        }),
+    );
+    this.#expectOk(reply, 'POST /api/users/{userId}/roles');
   }
 
   async addOrganizationMember(organizationId: string, userId: string): Promise<void> {
-    const reply = await this.#execute({
-      method: 'POST',
-      path: `/api/organizations/${segment(organizationId)}/users`,
-      body: { userIds: [userId] },
+    const reply = await this.#typed(
       // Logto inserts memberships with ON CONFLICT DO NOTHING.
-      replaySafe: true,
-    });
+      { replaySafe: true },
+      (api, fetch) =>
+        api.POST('/api/organizations/{id}/users', {
+          params: { path: { id: requireId(organizationId) } },
+          body: { userIds: [userId] } satisfies JsonBody<'/api/organizations/{id}/users', 'post'>,
+          fetch,
+        }),
+    );
     this.#expectOk(reply, 'POST /api/organizations/{id}/users');
   }
 
@@ -316,13 +460,16 @@ export class LogtoManagementClient implements IdentityProvider {
     if (organizationRoleIds.length === 0) {
       return;
     }
-    const reply = await this.#execute({
-      method: 'POST',
-      path: `/api/organizations/${segment(organizationId)}/users/${segment(userId)}/roles`,
-      body: { organizationRoleIds },
+    const reply = await this.#typed(
       // Logto inserts role relations with ON CONFLICT DO NOTHING.
-      replaySafe: true,
-    });
+      { replaySafe: true },
+      (api, fetch) =>
+        api.POST('/api/organizations/{id}/users/{userId}/roles', {
+          params: { path: { id: requireId(organizationId), userId: requireId(userId) } },
+          body: { organizationRoleIds } satisfies JsonBody<'/api/organizations/{id}/users/{userId}/roles', 'post'>,
+          fetch,
+        }),
+    );
     this.#expectOk(reply, 'POST /api/organizations/{id}/users/{userId}/roles');
   }
 
@@ -334,24 +481,26 @@ export class LogtoManagementClient implements IdentityProvider {
     if (Object.keys(customData).length === 0) {
       return;
     }
-    const reply = await this.#execute({
-      method: 'PATCH',
-      path: `/api/users/${segment(userId)}/custom-data`,
-      body: { customData },
-      replaySafe: true,
-    });
-    this.#expectOk(reply, 'PATCH /api/users/{id}/custom-data');
+    const reply = await this.#typed({ replaySafe: true }, (api, fetch) =>
+      api.PATCH('/api/users/{userId}/custom-data', {
+        params: { path: { userId: requireId(userId) } },
+        body: { customData } satisfies JsonBody<'/api/users/{userId}/custom-data', 'patch'>,
+        fetch,
+      }),
+    );
+    this.#expectOk(reply, 'PATCH /api/users/{userId}/custom-data');
   }
 
-  /** `PATCH /api/users/{id}/is-suspended`: Logto also signs the user out. Setting it twice is harmless. */
+  /** `PATCH /api/users/{userId}/is-suspended`: Logto also signs the user out. Setting it twice is harmless. */
   async suspendUser(userId: string): Promise<void> {
-    const reply = await this.#execute({
-      method: 'PATCH',
-      path: `/api/users/${segment(userId)}/is-suspended`,
-      body: { isSuspended: true },
-      replaySafe: true,
-    });
-    this.#expectOk(reply, 'PATCH /api/users/{id}/is-suspended');
+    const reply = await this.#typed({ replaySafe: true }, (api, fetch) =>
+      api.PATCH('/api/users/{userId}/is-suspended', {
+        params: { path: { userId: requireId(userId) } },
+        body: { isSuspended: true } satisfies JsonBody<'/api/users/{userId}/is-suspended', 'patch'>,
+        fetch,
+      }),
+    );
+    this.#expectOk(reply, 'PATCH /api/users/{userId}/is-suspended');
   }
 
   /**
@@ -363,44 +512,73 @@ export class LogtoManagementClient implements IdentityProvider {
   async request(method: ManagementMethod, path: string, body?: unknown): Promise<unknown> {
     const queryAt = path.indexOf('?');
     const pathname = queryAt === -1 ? path : path.slice(0, queryAt);
-    const query = queryAt === -1 ? undefined : path.slice(queryAt + 1);
     if (!pathname.startsWith('/api/')) {
       throw new AppError('logto.invalid_path', 500, 'Management API paths start with /api/.');
     }
-    const reply = await this.#execute({ method, path: pathname, query, body, replaySafe: method !== 'POST' });
+    const call = this.#startCall(method !== 'POST');
+    const json = body === undefined ? undefined : JSON.stringify(body);
+    const answer = await this.#withTokenRefresh(
+      call,
+      async () => {
+        call.token = await this.#accessToken(call.deadline);
+        const headers = new Headers({ authorization: `Bearer ${call.token}` });
+        if (json !== undefined) headers.set('content-type', 'application/json');
+        return this.#send(call, method, `${this.#endpoint}${path}`, headers, json);
+      },
+      (sent) => sent.status,
+    );
+    const reply = { status: answer.status, body: parseBody(answer.text), afterUnknownOutcome: call.afterUnknownOutcome };
     return this.#expectOk(reply, `${method} ${pathname}`);
   }
 
-  /** One Management API call: token, attempts, backoff, and one token refresh on 401. */
-  async #execute(call: Call): Promise<Reply> {
-    const deadline = this.#now() + this.#budgetMs;
-    const url = `${this.#endpoint}${call.path}${call.query ? `?${call.query}` : ''}`;
-    const body = call.body === undefined ? undefined : JSON.stringify(call.body);
-    let refreshed = false;
-    let afterUnknownOutcome = false;
-    for (;;) {
-      const token = await this.#accessToken(deadline);
-      const reply = await this.#withRetries(call.method, call.path, call.replaySafe, deadline, (signal) =>
-        this.#fetch(url, {
-          method: call.method,
-          headers: {
-            authorization: `Bearer ${token}`,
-            accept: 'application/json',
-            ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-          },
-          body,
-          signal,
-        }),
-      );
-      afterUnknownOutcome ||= reply.afterUnknownOutcome;
-      if (reply.status === 401 && !refreshed) {
-        // The token was revoked or the signing keys rotated: fetch a new one, once.
-        refreshed = true;
-        this.#forgetToken(token);
-        continue;
-      }
-      return { ...reply, afterUnknownOutcome };
+  #startCall(replaySafe: boolean): Call {
+    return { deadline: this.#now() + this.#budgetMs, replaySafe, afterUnknownOutcome: false };
+  }
+
+  /**
+   * One call on Logto's typed client: `invoke` makes it on a client whose `getToken` is our cache within
+   * this call's budget, passing `fetch` (our transport) as the per-request fetch.
+   */
+  async #typed(options: { replaySafe: boolean }, invoke: (api: ManagementApi, fetch: Transport) => Promise<TypedResult>): Promise<Reply> {
+    const call = this.#startCall(options.replaySafe);
+    const api = createApiClient({
+      baseUrl: this.#endpoint,
+      getToken: async () => {
+        call.token = await this.#accessToken(call.deadline);
+        return call.token;
+      },
+    });
+    const transport: Transport = async (request) => {
+      const body = request.body === null ? undefined : await request.text();
+      return toFetchResponse(await this.#send(call, request.method, request.url, request.headers, body));
+    };
+    const { data, error, response } = await this.#withTokenRefresh(
+      call,
+      async () => invoke(api, transport),
+      (result) => result.response.status,
+    );
+    return { status: response.status, body: response.ok ? data : error, afterUnknownOutcome: call.afterUnknownOutcome };
+  }
+
+  /** Runs `send`; when Logto refuses its token (revoked, or the signing keys rotated), drops it and runs `send` once more. */
+  async #withTokenRefresh<T>(call: Call, send: () => Promise<T>, statusOf: (result: T) => number): Promise<T> {
+    const result = await send();
+    if (statusOf(result) !== 401 || call.token === undefined) {
+      return result;
     }
+    this.#forgetToken(call.token);
+    return send();
+  }
+
+  /** One request of `call`, with its retries. */
+  async #send(call: Call, method: string, url: string, headers: Headers, body: string | undefined): Promise<Answer> {
+    const sent = new Headers(headers);
+    sent.set('accept', 'application/json');
+    const { answer, afterUnknownOutcome } = await this.#withRetries(method, new URL(url).pathname, call.replaySafe, call.deadline, (signal) =>
+      this.#fetch(url, { method, headers: sent, body, signal }),
+    );
+    call.afterUnknownOutcome ||= afterUnknownOutcome;
+    return answer;
   }
 
   async #accessToken(deadline: number): Promise<string> {
@@ -431,7 +609,7 @@ export class LogtoManagementClient implements IdentityProvider {
     }).toString();
     const startedAt = this.#now();
     // Issuing a token has no lasting effect: always safe to ask again.
-    const reply = await this.#withRetries('POST', '/oidc/token', true, deadline, (signal) =>
+    const { answer } = await this.#withRetries('POST', '/oidc/token', true, deadline, (signal) =>
       this.#fetch(`${this.#endpoint}/oidc/token`, {
         method: 'POST',
         headers: {
@@ -443,19 +621,20 @@ export class LogtoManagementClient implements IdentityProvider {
         signal,
       }),
     );
-    if (reply.status !== 200) {
-      const oauth = oauthErrorGuard.safeParse(reply.body);
-      const reason = oauth.success ? oauth.data.error : `http_${reply.status}`;
+    const body = parseBody(answer.text);
+    if (answer.status !== 200) {
+      const oauth = oauthErrorGuard.safeParse(body);
+      const reason = oauth.success ? oauth.data.error : `http_${answer.status}`;
       const description = oauth.success && oauth.data.error_description ? `: ${oauth.data.error_description}` : '';
       throw new LogtoApiError(
         `oidc.${reason}`,
-        reply.status,
-        `Logto refused the Management API token request (${reply.status} ${reason}${description}).`,
+        answer.status,
+        `Logto refused the Management API token request (${answer.status} ${reason}${description}).`,
         undefined,
         502,
       );
     }
-    const { access_token: value, expires_in: expiresIn } = parse(tokenResponseGuard, reply.body);
+    const { access_token: value, expires_in: expiresIn } = parse(tokenResponseGuard, body);
     const lifetimeMs = expiresIn * 1000;
     this.#token = { value, refreshAt: startedAt + lifetimeMs - Math.min(60_000, lifetimeMs / 2) };
     return value;
@@ -466,12 +645,12 @@ export class LogtoManagementClient implements IdentityProvider {
    * outcome makes a further attempt unsafe. The body is read within the attempt's time limit.
    */
   async #withRetries(
-    method: Method,
+    method: string,
     path: string,
     replaySafe: boolean,
     deadline: number,
     send: (signal: AbortSignal) => Promise<Response>,
-  ): Promise<Reply> {
+  ): Promise<{ answer: Answer; afterUnknownOutcome: boolean }> {
     let afterUnknownOutcome = false;
     let lastProblem = '';
     let throttled = false;
@@ -481,7 +660,7 @@ export class LogtoManagementClient implements IdentityProvider {
       let outcomeUnknown: boolean;
       if (result.kind === 'response') {
         if (result.status !== 429 && result.status < 500) {
-          return { status: result.status, body: parseBody(result.text), afterUnknownOutcome };
+          return { answer: { status: result.status, headers: result.headers, text: result.text }, afterUnknownOutcome };
         }
         throttled = result.status === 429;
         // 429 and 503 mean Logto (or its gateway) turned the request away before handling it.
@@ -546,24 +725,74 @@ export class LogtoManagementClient implements IdentityProvider {
     }
   }
 
-  #expectOk(reply: Reply, route: string): unknown {
+  /** The body of a 2xx, or the refusal as a {@link LogtoApiError}, `secret` (what the request carried) blotted out of it. */
+  #expectOk(reply: Reply, route: string, secret?: string): unknown {
     if (reply.status >= 200 && reply.status < 300) {
       return reply.body;
     }
     const parsed = logtoErrorGuard.safeParse(reply.body);
     if (parsed.success) {
       const { code, message, data } = parsed.data;
-      throw new LogtoApiError(code, reply.status, `Logto refused ${route} (${reply.status} ${code}): ${message ?? ''}`.trim(), data);
+      throw new LogtoApiError(
+        code,
+        reply.status,
+        redact(`Logto refused ${route} (${reply.status} ${code}): ${message ?? ''}`.trim(), secret),
+        redact(data, secret),
+      );
     }
     throw new LogtoApiError('unrecognized_error', reply.status, `Logto refused ${route} with ${reply.status} and no Logto error body.`);
   }
 }
 
-const segment = (value: string): string => {
+/** openapi-fetch encodes path parameters itself; an empty one would address another route. */
+const requireId = (value: string): string => {
   if (value.length === 0) {
     throw new AppError('logto.invalid_id', 500, 'An empty id was passed to the Logto client.');
   }
-  return encodeURIComponent(value);
+  return value;
+};
+
+/**
+ * A query string as Logto reads it (URLSearchParams: every reserved character encoded, since a raw `+`
+ * would arrive as a space). `search_params` is an exploded form object: its keys are the query keys.
+ */
+const logtoQuery = (query: Record<string, unknown>): string => {
+  const params = new URLSearchParams();
+  for (const [key, value] of Object.entries(query)) {
+    const entries = key === 'search_params' && typeof value === 'object' && value !== null ? Object.entries(value) : [[key, value]];
+    for (const [name, item] of entries) {
+      if (item !== undefined) params.append(String(name), String(item));
+    }
+  }
+  return params.toString();
+};
+
+/** Statuses whose response carries no body. */
+const nullBodyStatuses = new Set([204, 205, 304]);
+
+/**
+ * The answer as openapi-fetch reads it. It parses a 2xx body as JSON and would throw on anything else
+ * (Koa answers a bodiless 201 with the text `Created`), so such a body is handed over as none.
+ */
+const toFetchResponse = ({ status, headers, text }: Answer): Response => {
+  const forwarded = new Headers(headers);
+  // The text is decoded already, and its length is its own.
+  forwarded.delete('content-encoding');
+  forwarded.delete('content-length');
+  const bodiless = nullBodyStatuses.has(status) || (status < 300 && !isJson(text));
+  if (bodiless) {
+    forwarded.set('content-length', '0');
+  }
+  return new Response(bodiless ? null : text, { status, headers: forwarded });
+};
+
+const isJson = (text: string): boolean => {
+  try {
+    JSON.parse(text);
+    return true;
+  } catch {
+    return false;
+  }
 };
 
 const parseBody = (text: string): unknown => {
@@ -577,12 +806,30 @@ const parseBody = (text: string): unknown => {
   }
 };
 
+/** `value` with `secret` replaced wherever it occurs in its strings: a Logto error may quote what it was sent. */
+const redact = <T>(value: T, secret: string | undefined): T => {
+  if (!secret) {
+    return value;
+  }
+  const blot = (item: unknown): unknown => {
+    if (typeof item === 'string') return item.replaceAll(secret, '[redacted]');
+    if (Array.isArray(item)) return item.map(blot);
+    if (item !== null && typeof item === 'object') return Object.fromEntries(Object.entries(item).map(([key, entry]) => [blot(key), blot(entry)]));
+    return item;
+  };
+  return blot(value) as T;
+};
+
 const replyCode = (reply: Reply): string | undefined => {
   const parsed = logtoErrorGuard.safeParse(reply.body);
   return parsed.success ? parsed.data.code : undefined;
 };
 
-const isNotFound = (reply: Reply): boolean => reply.status === 404 && replyCode(reply) === 'entity.not_exists_with_id';
+/** A 404 with one of Logto's codes for a missing entity (not, say, a proxy's 404 for a wrong path). */
+const isNotFound = (reply: Reply, codes: readonly string[]): boolean => {
+  const code = replyCode(reply);
+  return reply.status === 404 && code !== undefined && codes.includes(code);
+};
 
 const parse = <T>(guard: z.ZodType<T>, body: unknown): T => {
   const result = guard.safeParse(body);

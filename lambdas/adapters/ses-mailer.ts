@@ -100,7 +100,7 @@ export class SesMailer implements Mailer {
       EmailTags: [{ Name: 'invitationId', Value: email.invitationId.replace(/[^\w-]/g, '_') }],
       Content: {
         Template: {
-          TemplateName: invitationTemplateName(this.templateNamePrefix, this.localeFor(email.locale)),
+          TemplateName: invitationTemplateName(this.templateNamePrefix, this.localeFor(email.locale), email.kind),
           TemplateData: JSON.stringify(data),
         },
       },

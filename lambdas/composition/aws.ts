@@ -9,6 +9,8 @@ import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { z } from 'zod';
 import { createAccessTokenVerifier } from '../adapters/access-token-verifier.ts';
 import { DynamoInvitationStore } from '../adapters/dynamo-store.ts';
+import { LogtoPasswordChecker } from '../adapters/logto-password-checker.ts';
+import { createPwnedPasswords } from '../adapters/pwned-passwords.ts';
 import { LogtoManagementClient } from '../adapters/logto-management-client.ts';
 import { SecretsManagerSecrets } from '../adapters/secrets.ts';
 import { createSesMailerClient, SesMailer } from '../adapters/ses-mailer.ts';
@@ -45,16 +47,21 @@ export function buildAwsService(env: Record<string, string | undefined> = proces
     webhookSecretId: config.WEBHOOK_SECRET_ID,
     client: tracer.captureAWSv3Client(new SecretsManagerClient({})),
   });
+  const identity = new LogtoManagementClient({
+    endpoint: config.LOGTO_ENDPOINT,
+    apiIndicator: config.LOGTO_API_INDICATOR,
+    credentials: () => secrets.m2mCredentials(),
+  });
   return buildService({
     store: new MeteredInvitationStore({
       client: tracer.captureAWSv3Client(new DynamoDBClient({})),
       tableName: config.TABLE_NAME,
       retentionDays: config.RETENTION_DAYS,
     }),
-    identity: new LogtoManagementClient({
-      endpoint: config.LOGTO_ENDPOINT,
-      apiIndicator: config.LOGTO_API_INDICATOR,
-      credentials: () => secrets.m2mCredentials(),
+    identity,
+    passwords: new LogtoPasswordChecker({
+      readPolicy: () => identity.getPasswordPolicy(),
+      pwned: createPwnedPasswords({ rangeUrl: config.PWNED_RANGE_URL }),
     }),
     mailer: new SesMailer({
       // One attempt: an SDK retry after a timeout could send an accepted email twice (see SesMailer).

@@ -21,6 +21,19 @@ export const envSchema = z
     ADMIN_AUDIENCE: z.string().min(1),
     ADMIN_ISSUER: z.url().optional(),
     LANDING_URL: z.url(),
+    /** The app's sign-in URL for accept-link and provision (it passes `login_hint` and `first_screen` to Logto). */
+    SIGN_IN_URL: z.url().optional(),
+    /** The public URL of `GET /v1/accept` (the API's own URL, or its custom domain). */
+    ACCEPT_URL: z.url(),
+    /** accept-link: the form's fields, of `name` and `password`; empty asks nothing but the click. */
+    ACCEPT_FORM_FIELDS: z
+      .string()
+      .default('name,password')
+      .transform((value) => value.split(',').map((item) => item.trim()).filter(Boolean))
+      .pipe(z.array(z.enum(['name', 'password']))),
+    PROVISIONED_USER_ON_END: z.enum(['suspend', 'delete']).default('suspend'),
+    /** haveibeenpwned's Pwned Passwords range API, for the password policy's breached-password rule. */
+    PWNED_RANGE_URL: z.url().default('https://api.pwnedpasswords.com/range/'),
     /** URL prefixes (origin and path) an invitation's `redirectUrl` must fall under. */
     REDIRECT_ALLOW_LIST: list.pipe(z.array(z.url({ protocol: /^https?$/ }))),
     ALLOWED_EMAIL_DOMAINS: list.transform((domains) => domains.map((domain) => domain.toLowerCase())),
@@ -39,6 +52,7 @@ export const envSchema = z
     ...env,
     LOGTO_API_INDICATOR: env.LOGTO_API_INDICATOR ?? defaultApiIndicator(env.LOGTO_ENDPOINT),
     ADMIN_ISSUER: env.ADMIN_ISSUER ?? `${env.LOGTO_ENDPOINT}/oidc`,
+    SIGN_IN_URL: env.SIGN_IN_URL ?? env.LANDING_URL,
   }));
 
 export type ServiceConfig = z.output<typeof envSchema>;
@@ -62,6 +76,10 @@ export function invitationSettings(config: ServiceConfig, supportedLocales: read
   return {
     appName: config.APP_NAME,
     landingUrl: config.LANDING_URL,
+    signInUrl: config.SIGN_IN_URL,
+    acceptUrl: config.ACCEPT_URL,
+    acceptForm: { name: config.ACCEPT_FORM_FIELDS.includes('name'), password: config.ACCEPT_FORM_FIELDS.includes('password') },
+    provisionedUserOnEnd: config.PROVISIONED_USER_ON_END,
     redirectAllowList: config.REDIRECT_ALLOW_LIST,
     allowedEmailDomains: config.ALLOWED_EMAIL_DOMAINS,
     defaultExpiresIn: config.DEFAULT_EXPIRES_IN,

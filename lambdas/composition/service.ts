@@ -13,6 +13,7 @@ import type {
   JobQueue,
   LifecycleScheduler,
   Mailer,
+  PasswordChecker,
 } from '../domain/ports.ts';
 import { makeApiHandler, type TokenVerifier } from '../handlers/api.ts';
 import type { Log } from '../handlers/http/respond.ts';
@@ -25,6 +26,7 @@ import { makeWebhookHandler } from '../handlers/webhook.ts';
 export interface ServicePorts {
   store: InvitationStore & IdempotencyStore & DeliveryLog;
   identity: IdentityProvider;
+  passwords: PasswordChecker;
   mailer: Mailer;
   jobs: JobQueue;
   lifecycle: LifecycleScheduler;
@@ -47,11 +49,12 @@ export function buildService(ports: ServicePorts) {
   const invitations = createInvitationLibrary({
     store: ports.store,
     identity: ports.identity,
+    passwords: ports.passwords,
     mailer: ports.mailer,
     jobs: ports.jobs,
     lifecycle: ports.lifecycle,
     clock,
-    ids: { invitationId: newInvitationId },
+    ids: { invitationId: newInvitationId, secret: () => randomBytes(32).toString('base64url') },
     settings: ports.settings,
   });
   // Built on the first request for it, not at every function's cold start.
@@ -65,6 +68,7 @@ export function buildService(ports: ServicePorts) {
       clock,
       log: ports.log,
       openapi: () => (openapi ??= openApiDocument()),
+      acceptUrl: ports.settings.acceptUrl,
     }),
     webhook: makeWebhookHandler({
       invitations,

@@ -18,7 +18,7 @@ import { z } from 'zod';
 
 import type { M2mCredentials } from '../adapters/logto-management-client.ts';
 import { hookSchema, webhookEvents, type LogtoHook } from '../adapters/logto-webhooks.ts';
-import { invitationTemplateName } from '../../templates/invitation-contract.ts';
+import { emailKinds, invitationTemplateName } from '../../templates/invitation-contract.ts';
 
 export type CheckStatus = 'pass' | 'fail' | 'warn' | 'skip';
 
@@ -506,8 +506,8 @@ export async function runDoctor(target: DoctorTarget): Promise<DoctorReport> {
 
     const missing: string[] = [];
     const failures: string[] = [];
-    for (const locale of locales) {
-      const name = invitationTemplateName(templatePrefix, locale);
+    const names = emailKinds.flatMap((kind) => locales.map((locale) => invitationTemplateName(templatePrefix, locale, kind)));
+    for (const name of names) {
       try {
         await client.send(new GetEmailTemplateCommand({ TemplateName: name }));
       } catch (error) {
@@ -515,7 +515,6 @@ export async function runDoctor(target: DoctorTarget): Promise<DoctorReport> {
         else failures.push(`${name}: ${errorMessage(error)}`);
       }
     }
-    const names = locales.map((locale) => invitationTemplateName(templatePrefix, locale));
     if (failures.length > 0) {
       checks.push(result('ses.templates', 'fail', `GetEmailTemplate failed (${failures.join('; ')})`, awsAccessFix(local)));
     } else if (missing.length > 0) {
@@ -523,7 +522,7 @@ export async function runDoctor(target: DoctorTarget): Promise<DoctorReport> {
         result(
           'ses.templates',
           'fail',
-          `missing: ${missing.join(', ')}: invitations in ${missing.length === names.length ? 'every locale' : 'those locales'} cannot be sent`,
+          `missing: ${missing.join(', ')}: ${missing.length === names.length ? 'no email can be sent' : 'those emails cannot be sent'}`,
           local ? 'Restart npm start: it creates the templates.' : 'Re-deploy: the stack creates one template per locale from templates/.',
         ),
       );

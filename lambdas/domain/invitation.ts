@@ -75,6 +75,8 @@ export interface Invitation {
   organizationRoleIds: string[];
   locale: string;
   metadata: Record<string, unknown>;
+  /** The invitee's name, as the inviter gave it (provision: the Logto user's name; accept-link: the form's default). */
+  name?: string;
   inviter: Inviter;
   redirectUrl?: string;
   reminder: boolean;
@@ -83,10 +85,19 @@ export interface Invitation {
   expiresAt: string;
   delivery: Delivery;
   /**
-   * Every Logto one-time token minted for the invitation that may still be active: recorded before it can
-   * reach an email, removed once Logto confirmed it dead. Whoever ends the invitation revokes them all.
+   * Every credential minted for the invitation's links that may still be live, recorded before it can reach
+   * an email and removed once confirmed dead: Logto one-time token ids (magic-link), SHA-256 hashes of our
+   * accept tokens (accept-link). Whoever ends the invitation revokes them all.
    */
   tokenIds: string[];
+  /** provision: the Logto user created with the invitation. */
+  provisionedUserId?: string;
+  /** provision: the inviter set a password (at Logto only; this flag is all we keep of it). */
+  passwordSet?: boolean;
+  /** accept-link: when the invitee first submitted the form, so we may have created a user for the email. */
+  acceptClaimedAt?: string;
+  /** provision: what was done to the provisioned user when the invitation ended without a sign-in. */
+  accountClosed?: 'suspended' | 'deleted';
   /**
    * A token of this invitation may have an unrecorded twin (its mint was retried after an unknown outcome):
    * whoever ends the invitation sweeps once more a while later, when Logto is done with that attempt.
@@ -152,6 +163,20 @@ export function magicLink(landingUrl: string, token: string, email: string): str
   return url.toString();
 }
 
+/**
+ * The app's sign-in URL with Logto's authentication parameters: `login_hint` pre-fills the email,
+ * `first_screen` (`identifier:sign_in`, `reset_password`, ...) opens the screen that fits the account.
+ */
+export function signInLink(signInUrl: string, email: string, firstScreen: FirstScreen): string {
+  const url = new URL(signInUrl);
+  url.searchParams.set('login_hint', email);
+  url.searchParams.set('first_screen', firstScreen);
+  return url.toString();
+}
+
+/** Logto's `first_screen` values we send (`FirstScreen` in packages/schemas/src/consts/oidc.ts). */
+export type FirstScreen = 'identifier:sign_in' | 'reset_password';
+
 /** The invitation as the API shows it: computed status, internal fields left out. */
 export interface InvitationView {
   id: string;
@@ -163,6 +188,7 @@ export interface InvitationView {
   organizationRoleIds: string[];
   locale: string;
   metadata: Record<string, unknown>;
+  name?: string;
   inviter: Inviter;
   redirectUrl?: string;
   reminder: boolean;
@@ -191,6 +217,10 @@ export function toView(invitation: Invitation, now: Date): InvitationView {
     grants: _grants,
     remindedAt: _remindedAt,
     delivery: _delivery,
+    provisionedUserId: _provisioned,
+    passwordSet: _passwordSet,
+    acceptClaimedAt: _claimed,
+    accountClosed: _closed,
     ...rest
   } = invitation;
   return { ...rest, status: effectiveStatus(invitation, now), delivery: deliveryView(invitation, now) };

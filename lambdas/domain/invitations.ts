@@ -11,14 +11,18 @@
 import { AppError } from './errors.ts';
 import { effectiveStatus, outstandingSend, type Invitation, type InvitationMode, type Inviter } from './invitation.ts';
 import type { Actor, ListPage, ListQuery } from './ports.ts';
+import { createAcceptForm } from './library/accept-form.ts';
 import { createAcceptance } from './library/acceptance.ts';
 import { createContext, type InvitationDeps } from './library/context.ts';
 import { createDelivery, withSendRequested } from './library/delivery.ts';
 import { createLifecycle } from './library/lifecycle.ts';
+import { createModes } from './library/modes/index.ts';
 import { createTokenLedger } from './library/tokens.ts';
 
 export type { InvitationDeps, InvitationSettings } from './library/context.ts';
 export type { MailEvent } from './library/lifecycle.ts';
+export type { AcceptPage, AcceptSubmission } from './library/accept-form.ts';
+export type { LogtoEvent } from './library/modes/index.ts';
 export { formatExpiry } from './library/delivery.ts';
 
 /** A create request after validation: email normalised, optional fields still optional. */
@@ -31,10 +35,14 @@ export interface CreateInput {
   expiresIn?: number;
   locale?: string;
   metadata?: Record<string, unknown>;
+  /** The invitee's name. */
+  name?: string;
   inviter?: Inviter;
   redirectUrl?: string;
   notify?: boolean;
   reminder?: boolean;
+  /** provision only: set at Logto, never stored, logged or echoed. */
+  password?: string;
 }
 
 export interface Created {
@@ -49,10 +57,11 @@ const alreadyAccepted = () =>
 export function createInvitationLibrary(deps: InvitationDeps) {
   const ctx = createContext(deps);
   const { store, identity, clock, ids, settings } = ctx;
-  const tokens = createTokenLedger(ctx);
-  const acceptance = createAcceptance(ctx, tokens);
-  const delivery = createDelivery(ctx, tokens, acceptance);
+  const modes = createModes(ctx, createTokenLedger(ctx));
+  const acceptance = createAcceptance(ctx, modes);
+  const delivery = createDelivery(ctx, modes, acceptance);
   const lifecycle = createLifecycle(ctx, acceptance, delivery);
+  const acceptForm = createAcceptForm(ctx, acceptance);
 
   function checkRules(input: CreateInput): void {
     const domain = input.email.slice(input.email.lastIndexOf('@') + 1);
@@ -67,9 +76,9 @@ export function createInvitationLibrary(deps: InvitationDeps) {
       ]);
     }
     const mode = input.mode ?? settings.defaultMode;
-    if (mode !== 'magic-link') {
-      throw new AppError('invitation.mode_not_supported', 422, `Mode ${mode} is not available yet.`, [
-        { path: 'mode', code: 'invitation.mode_not_supported', message: 'Only magic-link is available.' },
+    if (input.password !== undefined && mode !== 'provision') {
+      throw new AppError('invitation.password_not_allowed', 422, 'A password can only be set for a provision invitation.', [
+        { path: 'password', code: 'invitation.password_not_allowed', message: `Mode ${mode} creates no account up front.` },
       ]);
     }
   }
@@ -112,6 +121,7 @@ export function createInvitationLibrary(deps: InvitationDeps) {
       // As the caller sent it (`de-CH`); the email uses the nearest language we ship.
       locale: input.locale ?? settings.defaultLocale,
       metadata: input.metadata ?? {},
+      ...(input.name && { name: input.name }),
       inviter,
       ...(input.redirectUrl && { redirectUrl: input.redirectUrl }),
       reminder: input.reminder ?? true,
@@ -126,33 +136,45 @@ export function createInvitationLibrary(deps: InvitationDeps) {
   }
 
   /**
-   * Creates an invitation. Nothing is written for bad input or a conflict. With an email wanted, the
-   * invitation is stored first and then delivered; if Logto or SES fails, it stays `queued` and the job
-   * queue retries, so it is neither lost nor sent twice. With `notify: false` the caller needs the link
-   * now, so the token is minted before anything is stored: a Logto failure is a 503 and writes nothing.
+   * Creates an invitation. Nothing is written for bad input or a conflict. What the mode needs at Logto
+   * first (provision: the user) is made before anything is stored, and undone if storing fails. With an
+   * email wanted, the invitation is stored first and then delivered; if Logto or SES fails, it stays
+   * `queued` and the job queue retries, so it is neither lost nor sent twice. With `notify: false` the
+   * caller needs the link now, so it is minted before anything is stored: a Logto failure is a 503 and
+   * writes nothing.
    */
   async function create(input: CreateInput, actor: Actor): Promise<Created> {
     checkRules(input);
     await refuseConflicts(input.email);
-    const invitation = build(input, actor);
-
-    if (input.notify === false) {
-      const token = await tokens.mint(invitation);
-      const withToken = { ...invitation, tokenIds: [token.id], ...(token.mayHaveTwin && { mayHaveStrays: true }) };
+    const built = build(input, actor);
+    const mode = modes.of(built);
+    const invitation = await mode.prepare(built, { ...(input.password !== undefined && { password: input.password }) });
+    const stored = async (withLink: Invitation, undo: () => Promise<unknown>) => {
       try {
-        await store.create(withToken, clock.now());
+        await store.create(withLink, clock.now());
       } catch (error) {
-        await tokens.revoke([token.id]);
+        await undo();
+        await mode.discard(withLink);
         throw error;
       }
-      await ctx.record(withToken.id, 'created', actor);
-      await lifecycle.scheduleNow(withToken);
-      return { invitation: withToken, link: delivery.linkFor(withToken, token) };
+      await ctx.record(withLink.id, 'created', actor);
+      await lifecycle.scheduleNow(withLink);
+    };
+
+    if (input.notify === false) {
+      const issued = await mode.issue(invitation).catch(async (error: unknown) => {
+        await mode.discard(invitation);
+        throw error;
+      });
+      const { credential } = issued;
+      const withLink = credential
+        ? { ...invitation, tokenIds: [credential.id], ...(credential.mayHaveTwin && { mayHaveStrays: true }) }
+        : invitation;
+      await stored(withLink, () => (credential ? mode.revoke([credential.id]) : Promise.resolve()));
+      return { invitation: withLink, link: issued.link };
     }
 
-    await store.create(invitation, clock.now());
-    await ctx.record(invitation.id, 'created', actor);
-    await lifecycle.scheduleNow(invitation);
+    await stored(invitation, () => Promise.resolve());
     await delivery.deliverNow(invitation.id, 1);
     return { invitation: await ctx.load(invitation.id) };
   }
@@ -225,8 +247,11 @@ export function createInvitationLibrary(deps: InvitationDeps) {
     },
     resend,
     revoke,
-    /** Logto registered a user (the webhook). */
+    /** A Logto event about a user (the webhook): a registration, or a provisioned user's sign-in. */
     accept: acceptance.acceptRegistration,
+    /** accept-link: the page behind the link, and its form's POST. */
+    acceptPage: acceptForm.page,
+    acceptSubmit: acceptForm.submit,
     deliver: delivery.deliver,
     grant: acceptance.grant,
     close: acceptance.closeLater,

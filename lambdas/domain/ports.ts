@@ -34,7 +34,9 @@ export type EventType =
   | 'expired'
   | 'revoked'
   /** Someone registered through a link of this invitation after it ended: the user was suspended. */
-  | 'registration_blocked';
+  | 'registration_blocked'
+  /** provision: the invitation ended before the first sign-in, so its Logto user was suspended or deleted. */
+  | 'account_closed';
 
 export interface InvitationEvent {
   type: EventType;
@@ -95,7 +97,12 @@ export interface DeliveryLog {
   remember(key: string, now: Date): Promise<void>;
 }
 
+/** Which email: an invitation to register (magic-link, accept-link) or word that an account is ready (provision). */
+export type { EmailKind } from '../../templates/invitation-contract.ts';
+import type { EmailKind } from '../../templates/invitation-contract.ts';
+
 export interface InvitationEmail {
+  kind: EmailKind;
   /** Tagged on the message, so the mail service's delivery, bounce and complaint events find the invitation. */
   invitationId: string;
   to: string;
@@ -138,6 +145,27 @@ export interface IdentityUser {
   primaryEmail: string | null;
   /** Epoch milliseconds, as Logto returns it. */
   createdAt?: number;
+  /** Epoch milliseconds of the user's latest sign-in; null: never signed in. */
+  lastSignInAt?: number | null;
+  isSuspended?: boolean;
+}
+
+/** What the tenant's sign-in experience asks of a password (`passwordPolicy`), as far as a form can show it. */
+export interface PasswordPolicy {
+  minLength: number;
+  maxLength: number;
+  /** How many of lower case, upper case, digits and symbols a password must mix. */
+  requiredCharacterTypes: number;
+}
+
+/** Logto's verdict on a password (`code`s such as `password_rejected.too_short`, with their interpolation). */
+export type PasswordCheck = { ok: true } | { ok: false; issues: Array<{ code: string; interpolation?: Record<string, unknown> }> };
+
+/** The tenant's password policy, applied before a user with a password is created (Logto's Management API does not). */
+export interface PasswordChecker {
+  policy(): Promise<PasswordPolicy>;
+  /** `user`: the details the account is created with, for the policy's rule against passwords containing them. Throws `UpstreamError`. */
+  check(password: string, user: { email: string; name?: string }): Promise<PasswordCheck>;
 }
 
 /**
@@ -156,7 +184,11 @@ export interface IdentityProvider {
    */
   revokeOneTimeToken(id: string): Promise<OneTimeTokenStatus | undefined>;
   findUserByEmail(email: string): Promise<IdentityUser | undefined>;
-  createUser(input: { primaryEmail: string; name?: string; customData?: Record<string, unknown> }): Promise<IdentityUser>;
+  /** The password goes to Logto only; it is never logged. */
+  createUser(input: { primaryEmail: string; name?: string; password?: string; customData?: Record<string, unknown> }): Promise<IdentityUser>;
+  getUser(id: string): Promise<IdentityUser | undefined>;
+  /** Idempotent: a user already gone is not an error. */
+  deleteUser(id: string): Promise<void>;
   /** Already-held roles are ignored by Logto. */
   assignRoles(userId: string, roleIds: string[]): Promise<void>;
   /** Idempotent: an existing member stays a member. */
@@ -207,4 +239,6 @@ export interface Clock {
 
 export interface IdGenerator {
   invitationId(): string;
+  /** 256 random bits, base64url: the secret of an accept link. */
+  secret(): string;
 }

@@ -4,7 +4,7 @@
  */
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { AppError } from '../domain/errors.ts';
 import { toView, type Invitation } from '../domain/invitation.ts';
 import type { CreateInput, InvitationLibrary } from '../domain/invitations.ts';
@@ -12,6 +12,7 @@ import type { Actor, Clock, IdempotencyStore } from '../domain/ports.ts';
 import { matchRoute, routeKey, type Route, type RouteKey } from './http/routes.ts';
 import { errorResult, header, httpErrors, json, parse, parseJsonBody, rawBody, type HttpResult, type Log } from './http/respond.ts';
 import { createInvitationBody, listQuery } from './http/schemas.ts';
+import { browserLocale, formPage, problemPage, type FormState, type ProblemCode } from './http/accept-page.ts';
 
 /** Verifies a Logto access token for a scope (see adapters/access-token-verifier.ts). */
 export interface TokenVerifier {
@@ -25,7 +26,14 @@ export interface ApiDeps {
   clock: Clock;
   log: Log;
   openapi: () => unknown;
+  /** The public URL of `GET /v1/accept`: its origin is the only one the form may be posted from. */
+  acceptUrl: string;
 }
+
+/** Form bodies are small: a token, a CSRF value, a name and a password. */
+const maxFormBytes = 8 * 1024;
+
+const problemCodes = new Set<string>(['accept.invalid_link', 'accept.already_accepted', 'accept.expired', 'accept.revoked']);
 
 interface Call {
   event: APIGatewayProxyEventV2;
@@ -40,7 +48,79 @@ export function makeApiHandler(deps: ApiDeps) {
   const view = (invitation: Invitation) => toView(invitation, clock.now());
   const id = (call: Call) => call.params.id ?? '';
 
+  const acceptOrigin = new URL(deps.acceptUrl).origin;
+  const secureCookie = new URL(deps.acceptUrl).protocol === 'https:';
+  // `__Host-` binds the cookie to this origin (Secure, Path=/, no Domain); plain HTTP (the local stack) cannot have it.
+  const csrfCookie = secureCookie ? '__Host-accept-csrf' : 'accept-csrf';
+  const cookieAttributes = secureCookie ? 'Path=/; Secure; HttpOnly; SameSite=Strict' : 'Path=/v1/accept; HttpOnly; SameSite=Strict';
+
+  /** The locale of a refusal: the invitation's, when the token named one, else the browser's. */
+  const refusalPage = (error: unknown, event: APIGatewayProxyEventV2): HttpResult => {
+    const locale = (error instanceof AppError && (error.details as { locale?: string } | undefined)?.locale) || browserLocale(header(event, 'accept-language'));
+    if (error instanceof AppError && problemCodes.has(error.code)) return problemPage(error.status, error.code as ProblemCode, locale);
+    if (error instanceof AppError && error.status < 500) return problemPage(error.status, 'accept.invalid_link', locale);
+    log.error('accept page failed', { error: error instanceof Error ? { name: error.name, message: error.message } : String(error) });
+    return { ...problemPage(503, 'accept.unavailable', locale), headers: { ...problemPage(503, 'accept.unavailable', locale).headers, 'retry-after': '5' } };
+  };
+
+  const cookieValue = (event: APIGatewayProxyEventV2, name: string) =>
+    (event.cookies ?? [])
+      .map((cookie) => cookie.trim())
+      .find((cookie) => cookie.startsWith(`${name}=`))
+      ?.slice(name.length + 1);
+
+  /**
+   * A form post is ours when the browser sends back the random value we set both as a SameSite=Strict
+   * cookie and in the form (a page elsewhere can do neither), and says it comes from our origin.
+   */
+  const fromOurForm = (event: APIGatewayProxyEventV2, csrf: string) => {
+    const cookie = cookieValue(event, csrfCookie);
+    const origin = header(event, 'origin');
+    const site = header(event, 'sec-fetch-site');
+    if ((origin !== undefined && origin !== acceptOrigin) || (site !== undefined && site !== 'same-origin')) return false;
+    return cookie !== undefined && cookie.length === csrf.length && csrf.length > 0 && timingSafeEqual(Buffer.from(cookie), Buffer.from(csrf));
+  };
+
+  const formBody = (event: APIGatewayProxyEventV2): URLSearchParams => {
+    const text = rawBody(event);
+    if (Buffer.byteLength(text, 'utf8') > maxFormBytes) throw new AppError('request.too_large', 413, `The form must be at most ${maxFormBytes} bytes.`);
+    return new URLSearchParams(text);
+  };
+
+  const showForm = async (event: APIGatewayProxyEventV2, state: Omit<FormState, 'csrf'>, status = 200): Promise<HttpResult> => {
+    const page = await invitations.acceptPage(state.token);
+    const csrf = randomBytes(32).toString('base64url');
+    return { ...formPage(page, { ...state, csrf }, status), cookies: [`${csrfCookie}=${csrf}; ${cookieAttributes}; Max-Age=3600`] };
+  };
+
   const handlers: Partial<Record<RouteKey, RouteHandler>> = {
+    // Opening the page changes nothing: mail scanners follow links.
+    'GET /v1/accept': async ({ event }) => {
+      const token = event.queryStringParameters?.token ?? '';
+      return showForm(event, { token }).catch((error: unknown) => refusalPage(error, event));
+    },
+    'POST /v1/accept': async ({ event }) => {
+      try {
+        const form = formBody(event);
+        const token = form.get('token') ?? '';
+        if (!fromOurForm(event, form.get('csrf') ?? '')) {
+          return problemPage(403, 'accept.expired_form', browserLocale(header(event, 'accept-language')));
+        }
+        const name = form.get('name') ?? undefined;
+        const password = form.get('password') ?? undefined;
+        try {
+          const { location } = await invitations.acceptSubmit({ token, ...(name !== undefined && { name }), ...(password !== undefined && { password }) });
+          return { statusCode: 303, headers: { location, 'cache-control': 'no-store', 'referrer-policy': 'no-referrer' }, body: '', cookies: [`${csrfCookie}=; ${cookieAttributes}; Max-Age=0`] };
+        } catch (error) {
+          if (!(error instanceof AppError) || error.code !== 'accept.invalid_form') throw error;
+          const problems = ((error.details as { fields?: FormState['problems'] } | undefined)?.fields ?? []).map((problem) => ({ ...problem }));
+          // The name is shown again as typed; the password never is.
+          return await showForm(event, { token, ...(name !== undefined && { name }), problems }, 422);
+        }
+      } catch (error) {
+        return refusalPage(error, event);
+      }
+    },
     'POST /v1/invitations': async ({ event, actor }) => {
       const body = parse(createInvitationBody, parseJsonBody(event), 'body') as CreateInput;
       const { invitation, link } = await invitations.create(body, actor);
@@ -73,7 +153,7 @@ export function makeApiHandler(deps: ApiDeps) {
       throw new AppError('idempotency.invalid_key', 422, 'Idempotency-Key must be 1 to 255 characters.');
     }
     const scopedKey = `${actor.id ?? 'anonymous'}:${key}`;
-    const requestHash = createHash('sha256').update(`${event.routeKey}\n${event.rawPath}\n${rawBody(event)}`).digest('hex');
+    const requestHash = createHash('sha256').update(`${event.routeKey}\n${event.rawPath}\n${withoutPassword(rawBody(event))}`).digest('hex');
     const begun = await idempotency.begin(scopedKey, requestHash, clock.now());
     if (begun.state === 'mismatch') {
       throw new AppError('idempotency.key_reused', 422, 'This Idempotency-Key was used with a different request.');
@@ -106,10 +186,28 @@ export function makeApiHandler(deps: ApiDeps) {
     const handler = handlers[routeKey(match.route)];
     if (!handler) throw new AppError('route.not_found', 404, 'No such route.');
     const actor = await authenticate(match.route, event);
-    return idempotent(event, actor, () => handler({ event, params: match.pathParameters, actor }));
+    const run = () => handler({ event, params: match.pathParameters, actor });
+    // Idempotency keys belong to authenticated callers: an open route (the accept form) never replays an answer.
+    return 'none' in match.route.auth ? run() : idempotent(event, actor, run);
   }
 
   return middy<APIGatewayProxyEventV2, HttpResult>().use(httpErrors(log)).handler(handle);
+}
+
+/**
+ * The body as the idempotency record fingerprints it: a `password` (provision) is left out, so not even
+ * a hash of it is stored. A replay with another password gets the first response, like any replay.
+ */
+function withoutPassword(body: string): string {
+  if (!body.includes('"password"')) return body;
+  try {
+    const parsed = JSON.parse(body) as unknown;
+    if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed) || !('password' in parsed)) return body;
+    const { password: _password, ...rest } = parsed as Record<string, unknown>;
+    return JSON.stringify(rest);
+  } catch {
+    return body;
+  }
 }
 
 function stored(result: HttpResult) {

@@ -9,7 +9,7 @@ import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
 import { AppError } from '../domain/errors.ts';
 import { normalizeEmail } from '../domain/invitation.ts';
-import type { InvitationLibrary } from '../domain/invitations.ts';
+import type { InvitationLibrary, LogtoEvent } from '../domain/invitations.ts';
 import type { Clock, DeliveryLog } from '../domain/ports.ts';
 import { header, httpErrors, json, rawBody, type HttpResult, type Log } from './http/respond.ts';
 
@@ -45,11 +45,12 @@ export function signatureMatches(body: string, signature: string | undefined, ke
   return timingSafeEqual(expected, Buffer.from(signature, 'hex'));
 }
 
-/** Who registered: `PostRegister` carries `user`, `User.Created` carries the user as `data`. */
-function registration(payload: z.infer<typeof payloadSchema>): { userId: string; email: string } | undefined {
-  const user = payload.event === 'PostRegister' ? payload.user : payload.event === 'User.Created' ? registeredUser.safeParse(payload.data).data : undefined;
+/** Who registered or signed in: `PostRegister` and `PostSignIn` carry `user`, `User.Created` carries the user as `data`. */
+function registration(payload: z.infer<typeof payloadSchema>): { userId: string; email: string; event: LogtoEvent } | undefined {
+  const { event } = payload;
+  const user = event === 'PostRegister' || event === 'PostSignIn' ? payload.user : event === 'User.Created' ? registeredUser.safeParse(payload.data).data : undefined;
   if (!user?.primaryEmail) return undefined;
-  return { userId: user.id, email: normalizeEmail(user.primaryEmail) };
+  return { userId: user.id, email: normalizeEmail(user.primaryEmail), event: event as LogtoEvent };
 }
 
 export function makeWebhookHandler(deps: WebhookDeps) {
@@ -88,7 +89,7 @@ export function makeWebhookHandler(deps: WebhookDeps) {
     if (await deliveries.seen(deliveryKey)) return json(200, { status: 'duplicate' });
 
     const registered = registration(payload);
-    const invitationId = registered ? await invitations.accept(registered.email, registered.userId, payload.event) : undefined;
+    const invitationId = registered ? await invitations.accept(registered.email, registered.userId, registered.event) : undefined;
     await deliveries.remember(deliveryKey, clock.now());
     log.info('webhook processed', { event: payload.event, hookId: payload.hookId, invitationId });
     return json(200, { status: invitationId ? 'accepted' : 'ignored', ...(invitationId && { invitationId }) });

@@ -57,7 +57,9 @@ export class Email extends Construct {
     this.templatePrefix = props.templatePrefix;
     const templates = invitationTemplates(props.templatePrefix);
     for (const template of templates) {
-      new ses.CfnTemplate(this, `InvitationTemplate-${template.locale}`, {
+      // Construct ids are kept stable: `InvitationTemplate-en` predates the other emails.
+      const kind = template.kind === 'invitation' ? 'Invitation' : 'AccountReady';
+      new ses.CfnTemplate(this, `${kind}Template-${template.locale}`, {
         template: {
           templateName: template.name,
           subjectPart: template.subject,

@@ -4,10 +4,11 @@
  * reads accepted. CI installs Chromium (.ci/run); elsewhere the test is skipped when it is missing.
  */
 import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalStack, type LocalStack } from '../../local/stack.ts';
-import { adminToken, client, inbox, linkIn } from '../support/local-stack.ts';
+import { adminToken, client, inbox, linkIn, urlIn } from '../support/local-stack.ts';
 
 const executablePath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const available = existsSync(executablePath);
@@ -75,5 +76,63 @@ describe.skipIf(!available)('accepting in a browser', () => {
 
     expect(response?.status()).toBeGreaterThanOrEqual(400);
     expect(await page.content()).toContain('one_time_token');
+  });
+
+  it('accept-link: fills the accept form without JavaScript, is redirected to sign in, and ends signed in', async () => {
+    // Prepare: a browser with JavaScript off, as the page must work without it
+    const admin = client(stack.apiUrl, await adminToken(stack));
+    const address = 'form-in-browser@example.com';
+    const created = await admin.post('/v1/invitations', { email: address, mode: 'accept-link', name: 'Ada', inviter: { name: 'Grace' } });
+    const link = urlIn((await inbox(stack, address))[0]!, '/v1/accept');
+    const context = await browser.newContext({ javaScriptEnabled: false });
+    const page = await context.newPage();
+
+    // Act: a weak password first, then a good one
+    await page.goto(link.toString());
+    const nameValue = await page.inputValue('#name');
+    await page.getByLabel('Choose a password').fill('abcdefgh');
+    await Promise.all([page.waitForNavigation(), page.getByRole('button', { name: 'Create my account' }).click()]);
+    const refusal = await page.getByRole('alert').textContent();
+    await page.getByLabel('Choose a password').fill('Correct-Horse-7-Battery');
+    await Promise.all([page.waitForURL(/\/demo\/callback/), page.getByRole('button', { name: 'Create my account' }).click()]);
+    await stack.standIn!.idle();
+
+    // Assess
+    expect(nameValue).toBe('Ada');
+    expect(refusal).toMatch(/Mix at least|too short|breaches|sequence|repeat/i);
+    expect(await page.textContent('#welcome')).toContain('Welcome');
+    expect((await admin.get(`/v1/invitations/${created.body.id}`)).body.status).toBe('accepted');
+    await context.close();
+  });
+
+  it('accept-link: the page and its refused form have no serious accessibility problem (axe-core)', async () => {
+    // Prepare: axe is a script, so this context runs scripts and lets it past the page's CSP
+    const admin = client(stack.apiUrl, await adminToken(stack));
+    const address = 'axe@example.com';
+    await admin.post('/v1/invitations', { email: address, mode: 'accept-link', locale: 'de' });
+    const link = urlIn((await inbox(stack, address))[0]!, '/v1/accept');
+    const context = await browser.newContext({ bypassCSP: true });
+    const page = await context.newPage();
+    const audit = async () => {
+      await page.addScriptTag({ path: createRequire(import.meta.url).resolve('axe-core') });
+      const result = (await page.evaluate('axe.run()')) as { violations: { id: string; impact: string }[] };
+      return result.violations.filter((violation) => violation.impact === 'serious' || violation.impact === 'critical').map((v) => v.id);
+    };
+
+    // Act
+    await page.goto(link.toString());
+    const onOpen = await audit();
+    await page.getByLabel('Ihr Name').fill('');
+    await page.getByLabel('Passwort wählen').fill('x');
+    // The browser's own checks (required, minlength) are skipped to reach the server's answer.
+    await page.evaluate("document.querySelector('form').noValidate = true");
+    await Promise.all([page.waitForNavigation(), page.getByRole('button', { name: 'Konto anlegen' }).click()]);
+    const onRefusal = await audit();
+
+    // Assess
+    expect(onOpen).toEqual([]);
+    expect(await page.getByRole('alert').count()).toBe(1);
+    expect(onRefusal).toEqual([]);
+    await context.close();
   });
 });

@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalStack, type LocalStack } from '../../local/stack.ts';
-import { defaultUrls, walkthrough } from '../../local/walkthrough.ts';
+import { defaultUrls, modeWalkthroughs, walkthrough } from '../../local/walkthrough.ts';
 
 let stack: LocalStack;
 
@@ -43,5 +43,36 @@ describe('the README walkthrough', () => {
     expect(types.filter((type) => type !== 'delivered')).toEqual(['created', 'sent', 'accepted', 'granted']);
     expect(types).toContain('delivered');
     expect(JSON.parse(lines[6]!).map((role: { id: string }) => role.id)).toEqual(['role-member']);
+  });
+
+  it('shows the accept-link and provision walkthroughs as they are', () => {
+    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+    const { acceptLink, provision } = modeWalkthroughs(defaultUrls);
+    expect(readme).toContain(acceptLink);
+    expect(readme).toContain(provision);
+  });
+
+  it.each(['acceptLink', 'provision'] as const)('%s: ends accepted when pasted into a shell', async (mode) => {
+    // Prepare: step 1 of the main walkthrough (the token), then the mode's script, pointed at this stack
+    const urls = { api: stack.apiUrl, logto: stack.logtoUrl, ses: stack.sesUrl, adminAudience: stack.adminAudience };
+    const tokenStep = walkthrough(urls).split('\n\n')[0]!;
+    const script = `${tokenStep}\n${modeWalkthroughs(urls)[mode]}`;
+
+    // Act
+    const { stdout } = await promisify(execFile)('bash', ['-euo', 'pipefail', '-c', script], { timeout: 60_000 });
+
+    // Assess
+    const lines = stdout.trim().split('\n');
+    expect(lines[0]).toMatch(/^inv_/);
+    const final = JSON.parse(lines.at(-1)!);
+    expect(final).toMatchObject({ id: lines[0], status: 'accepted', mode: mode === 'acceptLink' ? 'accept-link' : 'provision' });
+    if (mode === 'acceptLink') {
+      expect(lines[1]).toContain('/v1/accept?token=');
+      expect(lines[2]).toMatch(/^303 .*\/demo\/sign-in\?login_hint=lin%40example\.com&first_screen=identifier%3Asign_in$/);
+    } else {
+      expect(lines[1]).toMatch(/\/demo\/sign-in\?login_hint=pat%40example\.com&first_screen=identifier%3Asign_in$/);
+      expect(lines[2]).toBe('pending');
+      expect(lines[3]).toMatch(/\/demo\/callback\?code=/);
+    }
   });
 });

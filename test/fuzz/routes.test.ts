@@ -157,20 +157,45 @@ const webhookBody = fc.oneof(
     .map((value) => JSON.stringify(value)),
 );
 
+/** The accept form: tokens shaped like ours (with unknown ids and secrets), hostile ones, and every field. */
+const acceptToken = fc.oneof(
+  fc.tuple(fc.stringMatching(/^inv_[\w-]{22}$/), fc.stringMatching(/^[\w-]{43}$/)).map(([id, secret]) => `${id}.${secret}`),
+  hostileStrings,
+);
+const acceptForm = fc
+  .record(
+    { token: acceptToken, csrf: fc.oneof(fc.stringMatching(/^[\w-]{43}$/), hostileStrings), name: hostileStrings, password: hostileStrings },
+    { requiredKeys: [] },
+  )
+  .map((fields) => new URLSearchParams(fields as Record<string, string>).toString());
+const acceptHeaders = fc.record(
+  {
+    cookie: fc.oneof(fc.stringMatching(/^accept-csrf=[\w-]{43}$/), printable),
+    origin: fc.oneof(fc.constant('http://127.0.0.1'), printable),
+    'content-type': fc.constantFrom('application/x-www-form-urlencoded', 'text/plain', 'application/json'),
+  },
+  { requiredKeys: [] },
+);
+
 interface Sent {
   status: number;
   text: string;
+  contentType: string;
 }
 
 async function send(method: string, path: string, options: { headers?: Record<string, string>; body?: string } = {}): Promise<Sent> {
   const response = await fetch(`${stack.apiUrl}${path}`, { method, headers: options.headers, ...(options.body !== undefined && { body: options.body }) });
   cases += 1;
-  return { status: response.status, text: await response.text() };
+  return { status: response.status, text: await response.text(), contentType: response.headers.get('content-type') ?? '' };
 }
 
 function expectWellFormed(reply: Sent, what: string) {
   expect(reply.status, `${what} -> ${reply.status} ${reply.text.slice(0, 300)}`).toBeLessThan(500);
-  if (reply.status >= 400) {
+  if (reply.status >= 400 && what.includes(' /v1/accept')) {
+    // The invitee's pages refuse in HTML: a page with a heading, never an error body or a stack.
+    expect(reply.contentType, what).toContain('text/html');
+    expect(reply.text, what).toMatch(/<h1>[^<]+<\/h1>/);
+  } else if (reply.status >= 400) {
     const error = JSON.parse(reply.text) as { code?: unknown; message?: unknown };
     expect(typeof error.code, what).toBe('string');
     expect(typeof error.message, what).toBe('string');
@@ -186,6 +211,9 @@ function requestFor(route: Route) {
     webhookBody,
     signWebhook: fc.boolean(),
     otherMethod: fc.integer({ min: 0, max: 9 }).map((n) => n === 0),
+    acceptToken,
+    acceptForm,
+    acceptHeaders,
   }).map((generated) => {
     const path = route.path.replace('{id}', generated.segment);
     const search = new URLSearchParams(generated.query).toString();
@@ -196,6 +224,11 @@ function requestFor(route: Route) {
       const payload = generated.webhookBody;
       if (generated.signWebhook) headerValues['logto-signature-sha-256'] = createHmac('sha256', signingKey).update(payload).digest('hex');
       return { method: 'POST', path, headers: headerValues, body: payload };
+    }
+    if (route.path === '/v1/accept') {
+      const formHeaders = { ...generated.acceptHeaders };
+      if (route.method === 'GET') return { method: 'GET', path: `${path}?${new URLSearchParams({ token: generated.acceptToken })}`, headers: formHeaders };
+      return { method: 'POST', path, headers: formHeaders, body: generated.acceptForm };
     }
     const method = generated.otherMethod && route.method === 'GET' ? 'DELETE' : route.method;
     return { method, path: `${path}${search ? `?${search}` : ''}`, headers: headerValues, ...(method === 'POST' && { body: generated.body }) };

@@ -122,7 +122,9 @@ describe('secrets never reach an environment', () => {
               ? 'https://sqs.eu-central-1.amazonaws.com/123456789012/q'
               : name === 'LIFECYCLE_STATE_MACHINE_ARN'
                 ? 'arn:aws:states:eu-central-1:123456789012:stateMachine:lifecycle'
-                : `deploy-time-${name}`,
+                : name === 'ACCEPT_URL'
+                  ? 'https://abc123.execute-api.eu-central-1.amazonaws.com/v1/accept'
+                  : `deploy-time-${name}`,
         ]),
       );
       expect(() => readConfig(awsEnvSchema, env)).not.toThrow();
@@ -130,6 +132,11 @@ describe('secrets never reach an environment', () => {
       expect(variables.JOB_QUEUE_URL).toEqual(ref(service().deliveryQueue.queue));
       expect(variables.SES_TEMPLATE_PREFIX).toBe(service().email.templatePrefix);
       expect(variables.REMINDER_BEFORE_EXPIRY).toBe('172800');
+      // Accept links point at this stack's own API.
+      expect(JSON.stringify(variables.ACCEPT_URL)).toContain(stack.resolve(service().httpApi.api.apiId).Ref);
+      expect(JSON.stringify(variables.ACCEPT_URL)).toContain('v1/accept');
+      expect(variables.ACCEPT_FORM_FIELDS).toBe('name,password');
+      expect(variables.PROVISIONED_USER_ON_END).toBe('suspend');
     }
   });
 
@@ -369,8 +376,14 @@ describe('HTTP API', () => {
       if ('none' in route.auth) expect(reason).toBe(`Public by design: ${route.auth.none}`);
       else expect(reason).toContain(`scope "${route.auth.scope}"`);
     }
-    // The open routes: exactly the webhook (HMAC), health and the OpenAPI document.
-    expect(routes.filter((route) => 'none' in route.auth).map((route) => route.path)).toEqual(['/v1/webhooks/logto', '/v1/health', '/v1/openapi.json']);
+    // The open routes: exactly the accept page (its token), the webhook (HMAC), health and the OpenAPI document.
+    expect(routes.filter((route) => 'none' in route.auth).map((route) => `${route.method} ${route.path}`)).toEqual([
+      'GET /v1/accept',
+      'POST /v1/accept',
+      'POST /v1/webhooks/logto',
+      'GET /v1/health',
+      'GET /v1/openapi.json',
+    ]);
   });
 
   it('throttles the default route and writes JSON access logs without query strings', () => {

@@ -239,7 +239,7 @@ describe('doctor on the local stack', () => {
 
     // Assess
     expect(failing(report)).toEqual(['ses.templates']);
-    expect(line(report, 'ses.templates').detail).toBe(`missing: ${name}: invitations in those locales cannot be sent`);
+    expect(line(report, 'ses.templates').detail).toBe(`missing: ${name}: those emails cannot be sent`);
   });
 
   it('fails the signing key line when the service key is compared directly and differs', async () => {

@@ -1,6 +1,8 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 
 import { LogtoManagementClient, isLogtoError } from '../../lambdas/adapters/logto-management-client.ts';
+import { LogtoPasswordChecker } from '../../lambdas/adapters/logto-password-checker.ts';
+import { createPwnedPasswords } from '../../lambdas/adapters/pwned-passwords.ts';
 import { UpstreamError } from '../../lambdas/domain/errors.ts';
 import { seed, startLogtoStandIn, type StandIn } from '../../local/logto-stand-in/index.ts';
 
@@ -232,6 +234,45 @@ describe('LogtoManagementClient against the Logto stand-in', () => {
     expect(users).toHaveLength(1);
   });
 
+  it('creates a user with a password, reads it, and deletes it (a second delete is a no-op)', async () => {
+    // Prepare
+    const client = makeClient();
+    const email = uniqueEmail('password');
+    const withoutPassword = await client.createUser({ primaryEmail: uniqueEmail('no-password') });
+
+    // Act
+    const created = await client.createUser({ primaryEmail: email, name: 'Pat', password: 'Sturdy-Correct-Horse-42' });
+    const read = await client.getUser(created.id);
+    const atLogto = (await client.request('GET', `/api/users/${created.id}`)) as { hasPassword?: boolean };
+    await client.deleteUser(created.id);
+    await client.deleteUser(created.id);
+
+    // Assess
+    expect(read).toEqual(created);
+    expect(read).toMatchObject({ primaryEmail: email, lastSignInAt: null, isSuspended: false });
+    expect(atLogto.hasPassword).toBe(true);
+    expect(((await client.request('GET', `/api/users/${withoutPassword.id}`)) as { hasPassword?: boolean }).hasPassword).toBe(false);
+    expect(await client.getUser(created.id)).toBeUndefined();
+    expect(await client.findUserByEmail(email)).toBeUndefined();
+  });
+
+  it('reads a suspended user as suspended, and an unknown one as undefined', async () => {
+    // Prepare
+    const client = makeClient();
+    const user = await client.createUser({ primaryEmail: uniqueEmail('suspended') });
+    await client.suspendUser(user.id);
+
+    // Act
+    const read = await client.getUser(user.id);
+    const found = await client.findUserByEmail(user.primaryEmail!);
+    const unknown = await client.getUser('no-such-user');
+
+    // Assess
+    expect(read).toMatchObject({ id: user.id, isSuspended: true, lastSignInAt: null });
+    expect(found).toEqual(read);
+    expect(unknown).toBeUndefined();
+  });
+
   it('rejects wrong M2M credentials with a non-exposed error', async () => {
     // Prepare
     const client = makeClient({ credentials: async () => ({ appId: seed.m2mApp.id, appSecret: 'wrong' }) });
@@ -241,5 +282,108 @@ describe('LogtoManagementClient against the Logto stand-in', () => {
 
     // Assess
     expect(error).toMatchObject({ code: 'logto.oidc.invalid_client', status: 502, expose: false });
+  });
+});
+
+describe("the password policy: Logto's checker over the stand-in's policy and breached-password list", () => {
+  const strict = {
+    length: { min: 12, max: 64 },
+    characterTypes: { min: 3 },
+    rejects: { pwned: true, repetitionAndSequence: true, userInfo: false, words: [] },
+  };
+  const setPolicy = async (passwordPolicy: unknown) => makeClient().request('PATCH', '/api/sign-in-exp', { passwordPolicy });
+  const checker = () => {
+    const client = makeClient();
+    return new LogtoPasswordChecker({
+      readPolicy: () => client.getPasswordPolicy(),
+      pwned: createPwnedPasswords({ rangeUrl: `${standIn.url}/__standin/pwned-passwords/range/` }),
+      cacheMs: 0,
+    });
+  };
+
+  afterEach(async () => {
+    // Back to what Logto seeds: an empty policy, every rule at its default.
+    await setPolicy({});
+  });
+
+  it("reads Logto's defaults from a fresh tenant, and the policy once it is set", async () => {
+    // Prepare
+    const before = await checker().policy();
+
+    // Act
+    await setPolicy(strict);
+    const after = await checker().policy();
+
+    // Assess
+    expect(before).toEqual({ minLength: 8, maxLength: 256, requiredCharacterTypes: 1 });
+    expect(after).toEqual({ minLength: 12, maxLength: 64, requiredCharacterTypes: 3 });
+  });
+
+  it('gives the verdict both ways under the policy, as Logto does', async () => {
+    // Prepare
+    await setPolicy(strict);
+
+    // Act
+    const accepted = await checker().check('Sturdy-Correct-Horse-42', { email: 'sam@example.com' });
+    const rejected = await checker().check('short1', { email: 'sam@example.com' });
+
+    // Assess
+    expect(accepted).toEqual({ ok: true });
+    expect(rejected).toEqual({
+      ok: false,
+      issues: expect.arrayContaining([
+        { code: 'password_rejected.too_short', interpolation: { min: 12 } },
+        { code: 'password_rejected.character_types', interpolation: { min: 3 } },
+      ]),
+    });
+  });
+
+  it("applies the default policy's user-info and breached-password rules before any user exists", async () => {
+    // Act
+    const echoingName = await checker().check('jordanjordan', { email: 'jordan@example.com', name: 'Jordan' });
+    const breached = await checker().check('Password123', { email: 'sam@example.com' });
+    const fine = await checker().check('Sturdy-Correct-Horse-42', { email: 'jordan@example.com', name: 'Jordan' });
+
+    // Assess
+    expect(echoingName).toEqual({ ok: false, issues: expect.arrayContaining([{ code: 'password_rejected.restricted.user_info' }]) });
+    expect(breached).toEqual({ ok: false, issues: expect.arrayContaining([{ code: 'password_rejected.pwned' }]) });
+    expect(fine).toEqual({ ok: true });
+  });
+
+  it("agrees with the stand-in's own check-password on each case", async () => {
+    // Prepare: the stand-in's route needs a user for the user-info rule; our checker takes the details
+    const client = makeClient();
+    const user = await client.createUser({ primaryEmail: uniqueEmail('agree'), name: 'Morgan' });
+    const cases = ['abc', 'aaaaaaaaaa', '12345678', 'morgan-Morgan-1', 'qwertyuiop', 'Sturdy-Correct-Horse-42', 'Zx9!'.repeat(70)];
+
+    // Act
+    const ours = await Promise.all(cases.map((password) => checker().check(password, { email: user.primaryEmail!, name: 'Morgan' })));
+    const tokenReply = await fetch(`${standIn.url}/oidc/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({
+        grant_type: 'client_credentials',
+        client_id: seed.m2mApp.id,
+        client_secret: seed.m2mApp.secret,
+        resource: seed.managementApiResource,
+        scope: 'all',
+      }),
+    });
+    const { access_token: token } = (await tokenReply.json()) as { access_token: string };
+    const theirs = await Promise.all(
+      cases.map(async (password) => {
+        const reply = await fetch(`${standIn.url}/api/sign-in-exp/default/check-password`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+          body: JSON.stringify({ password, userId: user.id }),
+        });
+        return (await reply.json()) as { result: boolean; issues?: { code: string }[] };
+      }),
+    );
+
+    // Assess
+    expect(ours.map((verdict) => (verdict.ok ? [] : verdict.issues.map((issue) => issue.code).sort()))).toEqual(
+      theirs.map((verdict) => (verdict.result ? [] : (verdict.issues ?? []).map((issue) => issue.code).sort())),
+    );
   });
 });

@@ -21,6 +21,7 @@ interface StoredEmail {
 }
 
 const invitation = (overrides: Partial<InvitationEmail> = {}): InvitationEmail => ({
+  kind: 'invitation',
   invitationId: 'inv_test',
   to: 'ada@example.com',
   locale: 'en',

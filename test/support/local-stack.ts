@@ -100,16 +100,7 @@ export async function acceptInvitation(link: URL): Promise<{ hops: string[]; fin
   const html = await landing.text();
   const href = /id="accept" href="([^"]+)"/.exec(html)?.[1]?.replaceAll('&amp;', '&');
   if (!href) throw new Error('no Accept button on the landing page');
-  let url = new URL(href, link);
-  const hops = [url.toString()];
-  for (let i = 0; i < 5; i += 1) {
-    const response = await fetch(url, { redirect: 'manual' });
-    const location = response.headers.get('location');
-    if (response.status < 300 || response.status >= 400 || !location) return { hops, final: response };
-    url = new URL(location, url);
-    hops.push(url.toString());
-  }
-  throw new Error(`too many redirects: ${hops.join(' -> ')}`);
+  return follow(new URL(href, link));
 }
 
 /** A Management API token for the stand-in (the service's own M2M app), to look at Logto's side. */
@@ -168,4 +159,70 @@ export const clearLogtoFaults = (stack: Pick<LocalStack, 'logtoUrl'>) => fetch(`
 export async function auditTrail(admin: ReturnType<typeof client>, invitationId: string): Promise<string[]> {
   const events = (await admin.get(`/v1/invitations/${invitationId}/events`)).body as { type: string }[];
   return events.map((event) => event.type).filter((type) => type !== 'delivered');
+}
+
+/** The link with this path in an email's text part: the accept page (accept-link) or the app's sign-in (provision). */
+export function urlIn(mail: StoredMail, pathname: string): URL {
+  for (const [found] of (mail.body.text ?? '').matchAll(/https?:\/\/\S+/g)) {
+    const url = new URL(found);
+    if (url.pathname === pathname) return url;
+  }
+  throw new Error(`no ${pathname} link in: ${mail.body.text}`);
+}
+
+export interface AcceptPageVisit {
+  status: number;
+  html: string;
+  headers: Headers;
+  /** `name=value` of the CSRF cookie the page set, as a browser would send it back. */
+  cookie?: string;
+  csrf?: string;
+}
+
+/** Opens the accept page as a browser would, keeping its CSRF cookie and the form's hidden value. */
+export async function openAcceptPage(link: URL | string, headers: Record<string, string> = {}): Promise<AcceptPageVisit> {
+  const response = await fetch(link, { headers, redirect: 'manual' });
+  const html = await response.text();
+  const cookie = response.headers.getSetCookie().map((line) => line.split(';')[0]!).find((pair) => pair.includes('accept-csrf='));
+  const csrf = /name="csrf" value="([^"]+)"/.exec(html)?.[1];
+  return { status: response.status, html, headers: response.headers, ...(cookie && { cookie }), ...(csrf && { csrf }) };
+}
+
+/**
+ * Posts the accept form the way the page's browser would: its cookie, our origin, the hidden fields.
+ * `as` overrides what a forger could not reproduce (no cookie, another origin).
+ */
+export async function submitAcceptForm(
+  link: URL,
+  visit: Pick<AcceptPageVisit, 'cookie' | 'csrf'>,
+  fields: { name?: string; password?: string },
+  as: { cookie?: string | null; origin?: string; csrf?: string } = {},
+): Promise<{ status: number; location: string | null; html: string }> {
+  const body = new URLSearchParams({ token: link.searchParams.get('token') ?? '', csrf: as.csrf ?? visit.csrf ?? '', ...fields });
+  const cookie = as.cookie === null ? undefined : (as.cookie ?? visit.cookie);
+  const response = await fetch(new URL('/v1/accept', link), {
+    method: 'POST',
+    redirect: 'manual',
+    headers: {
+      'content-type': 'application/x-www-form-urlencoded',
+      origin: as.origin ?? link.origin,
+      ...(cookie && { cookie }),
+    },
+    body,
+  });
+  return { status: response.status, location: response.headers.get('location'), html: await response.text() };
+}
+
+/** Follows redirects from `start` by hand (no cookies needed), returning every hop and the last response. */
+export async function follow(start: URL | string): Promise<{ hops: string[]; final: Response }> {
+  let url = new URL(start);
+  const hops = [url.toString()];
+  for (let i = 0; i < 6; i += 1) {
+    const response = await fetch(url, { redirect: 'manual' });
+    const location = response.headers.get('location');
+    if (response.status < 300 || response.status >= 400 || !location) return { hops, final: response };
+    url = new URL(location, url);
+    hops.push(url.toString());
+  }
+  throw new Error(`too many redirects: ${hops.join(' -> ')}`);
 }

@@ -7,6 +7,7 @@ const valid = {
   LOGTO_ENDPOINT: 'https://acme.logto.app/',
   ADMIN_AUDIENCE: 'https://invitations.acme.com/api',
   LANDING_URL: 'https://app.acme.com/landing',
+  ACCEPT_URL: 'https://invitations.acme.com/v1/accept',
   SES_FROM: 'invitations@acme.com',
   M2M_SECRET_ID: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:m2m',
   WEBHOOK_SECRET_ID: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:hook',
@@ -21,6 +22,9 @@ describe('service configuration', () => {
     expect(config.ADMIN_ISSUER).toBe('https://acme.logto.app/oidc');
     expect(config.DEFAULT_EXPIRES_IN).toBe(604_800);
     expect(config.ALLOWED_EMAIL_DOMAINS).toEqual([]);
+    expect(config.SIGN_IN_URL).toBe(valid.LANDING_URL);
+    expect(config.ACCEPT_FORM_FIELDS).toEqual(['name', 'password']);
+    expect(config.PROVISIONED_USER_ON_END).toBe('suspend');
   });
 
   it('reads the AWS-only variables on top of the shared ones', () => {

@@ -691,3 +691,262 @@ describe('LogtoManagementClient.request (calls outside the port)', () => {
     expect(logto.requests).toHaveLength(2);
   });
 });
+
+describe('LogtoManagementClient: passwords, reading and deleting users', () => {
+  const password = 'Tr0ub4dor&3-horse-staple';
+  const fullUser = (id: string, primaryEmail: string) => ({ ...user(id, primaryEmail), createdAt: 1_795_635_489_063, lastSignInAt: 1_795_636_000_000, isSuspended: true });
+
+  it('sends the password to Logto with the new user', async () => {
+    // Prepare
+    const logto = await startFakeLogto({ api: (_, res) => json(res, 200, user('u9', 'new@example.com')) });
+    const { client } = makeClient(logto.url);
+
+    // Act
+    const created = await client.createUser({ primaryEmail: 'new@example.com', name: 'New', password });
+
+    // Assess
+    expect(created).toEqual({ id: 'u9', primaryEmail: 'new@example.com' });
+    const request = logto.requests[0]!;
+    expect(`${request.method} ${request.path}`).toBe('POST /api/users');
+    expect(JSON.parse(request.body)).toEqual({ primaryEmail: 'new@example.com', name: 'New', password });
+  });
+
+  it('keeps the password out of a refusal, even when Logto quotes it', async () => {
+    // Prepare: Logto's error echoes the password in its message and its data
+    const logto = await startFakeLogto({
+      api: (req, res) => {
+        const sent = (JSON.parse(req.body) as { password: string }).password;
+        json(res, 400, { code: 'guard.invalid_input', message: `Password "${sent}" is invalid.`, data: { issues: [{ received: sent }], [sent]: true } });
+      },
+    });
+    const { client } = makeClient(logto.url);
+
+    // Act
+    const error = await client.createUser({ primaryEmail: 'new@example.com', password }).catch((caught: unknown) => caught);
+
+    // Assess
+    expect(error).toBeInstanceOf(LogtoApiError);
+    expect(error).toMatchObject({ code: 'logto.guard.invalid_input', status: 422, logtoStatus: 400 });
+    const apiError = error as LogtoApiError;
+    expect(apiError.message).toContain('guard.invalid_input');
+    expect(apiError.logtoData).toEqual({ issues: [{ received: '[redacted]' }], '[redacted]': true });
+    const everything = JSON.stringify({ message: apiError.message, stack: apiError.stack, data: apiError.logtoData, details: apiError.details });
+    expect(everything).not.toContain(password);
+    expect(String(error)).not.toContain(password);
+  });
+
+  it('reads a user with its last sign-in and suspension, encoding the id', async () => {
+    // Prepare
+    const logto = await startFakeLogto({ api: (_, res) => json(res, 200, { ...fullUser('u 1', 'a@example.com'), hasPassword: true }) });
+    const { client } = makeClient(logto.url);
+
+    // Act
+    const found = await client.getUser('u 1');
+
+    // Assess
+    expect(found).toEqual({ id: 'u 1', primaryEmail: 'a@example.com', createdAt: 1_795_635_489_063, lastSignInAt: 1_795_636_000_000, isSuspended: true });
+    expect(logto.requests.map((r) => `${r.method} ${r.url}`)).toEqual(['GET /api/users/u%201']);
+  });
+
+  it('reads a user who never signed in with lastSignInAt null', async () => {
+    // Prepare
+    const logto = await startFakeLogto({ api: (_, res) => json(res, 200, { ...fullUser('u1', 'a@example.com'), lastSignInAt: null, isSuspended: false }) });
+    const { client } = makeClient(logto.url);
+
+    // Act
+    const found = await client.getUser('u1');
+
+    // Assess
+    expect(found).toMatchObject({ lastSignInAt: null, isSuspended: false });
+  });
+
+  it('reads an unknown user as undefined', async () => {
+    // Prepare: what Logto answers for a missing user (`pool.one` not found)
+    const logto = await startFakeLogto({ api: (_, res) => json(res, 404, { code: 'entity.not_found', message: 'The resource does not exist.' }) });
+    const { client } = makeClient(logto.url);
+
+    // Act
+    const found = await client.getUser('nobody');
+
+    // Assess
+    expect(found).toBeUndefined();
+    expect(logto.requests[0]?.path).toBe('/api/users/nobody');
+  });
+
+  it('does not take a 404 without Logto code for a missing user', async () => {
+    // Prepare
+    const logto = await startFakeLogto({
+      api: (_, res) => {
+        res.writeHead(404, { 'content-type': 'text/plain' });
+        res.end('Not Found');
+      },
+    });
+    const { client } = makeClient(logto.url);
+
+    // Act
+    const error = await client.getUser('u1').catch((caught: unknown) => caught);
+
+    // Assess
+    expect(error).toMatchObject({ code: 'logto.unrecognized_error', logtoStatus: 404 });
+  });
+
+  it('finds a user by email with its last sign-in and suspension', async () => {
+    // Prepare
+    const logto = await startFakeLogto({ api: (_, res) => json(res, 200, [fullUser('u1', 'a@example.com')]) });
+    const { client } = makeClient(logto.url);
+
+    // Act
+    const found = await client.findUserByEmail('a@example.com');
+
+    // Assess
+    expect(found).toEqual({ id: 'u1', primaryEmail: 'a@example.com', createdAt: 1_795_635_489_063, lastSignInAt: 1_795_636_000_000, isSuspended: true });
+  });
+
+  it('deletes a user, and a user already gone counts as deleted', async () => {
+    // Prepare
+    const logto = await startFakeLogto({
+      api: (req, res) => {
+        if (req.path.endsWith('/gone')) {
+          json(res, 404, { code: 'entity.not_found', message: 'The resource does not exist.' });
+          return;
+        }
+        res.writeHead(204);
+        res.end();
+      },
+    });
+    const { client } = makeClient(logto.url);
+
+    // Act
+    await client.deleteUser('u1');
+    await client.deleteUser('gone');
+
+    // Assess
+    expect(logto.requests.map((r) => `${r.method} ${r.path}`)).toEqual(['DELETE /api/users/u1', 'DELETE /api/users/gone']);
+  });
+
+  it('sends a delete again after a timeout, and the replay finding the user gone is done', async () => {
+    // Prepare: the first DELETE is carried out but answered too late
+    let deletes = 0;
+    const logto = await startFakeLogto({
+      api: async (_, res) => {
+        deletes += 1;
+        if (deletes === 1) {
+          await new Promise((resolve) => setTimeout(resolve, 300));
+          res.writeHead(204);
+          res.end();
+          return;
+        }
+        json(res, 404, { code: 'entity.not_found', message: 'The resource does not exist.' });
+      },
+    });
+    const { client } = makeClient(logto.url, { timeoutMs: 150 });
+
+    // Act
+    await client.deleteUser('u1');
+
+    // Assess
+    expect(logto.requests.map((r) => r.method)).toEqual(['DELETE', 'DELETE']);
+  });
+
+  it('surfaces a delete that Logto refused', async () => {
+    // Prepare
+    const logto = await startFakeLogto({ api: (_, res) => json(res, 400, { code: 'user.cannot_delete_self', message: 'You cannot delete yourself.' }) });
+    const { client } = makeClient(logto.url);
+
+    // Act
+    const error = await client.deleteUser('u1').catch((caught: unknown) => caught);
+
+    // Assess
+    expect(isLogtoError(error, 'user.cannot_delete_self')).toBe(true);
+  });
+
+  it('reads the sign-in experience password policy as Logto stores it', async () => {
+    // Prepare
+    const passwordPolicy = {
+      length: { min: 12, max: 64 },
+      characterTypes: { min: 3 },
+      rejects: { pwned: true, repetitionAndSequence: true, userInfo: false, words: ['acme'] },
+    };
+    const logto = await startFakeLogto({ api: (_, res) => json(res, 200, { id: 'default', signInMode: 'SignIn', passwordPolicy }) });
+    const { client } = makeClient(logto.url);
+
+    // Act
+    const policy = await client.getPasswordPolicy();
+
+    // Assess
+    expect(policy).toEqual(passwordPolicy);
+    expect(logto.requests.map((r) => `${r.method} ${r.url}`)).toEqual(['GET /api/sign-in-exp']);
+  });
+
+  it('reads a missing policy as the empty one a fresh tenant has (every rule at its default)', async () => {
+    // Prepare
+    const logto = await startFakeLogto({ api: (_req, res) => json(res, 200, { id: 'default', signInMode: 'SignIn' }) });
+    const { client } = makeClient(logto.url);
+
+    // Act / Assess
+    expect(await client.getPasswordPolicy()).toEqual({});
+  });
+
+  it('refuses a policy Logto could not have sent', async () => {
+    // Prepare
+    const logto = await startFakeLogto({ api: (_, res) => json(res, 200, { passwordPolicy: 'strict' }) });
+    const { client } = makeClient(logto.url);
+
+    // Act
+    const error = await client.getPasswordPolicy().catch((caught: unknown) => caught);
+
+    // Assess
+    expect(error).toMatchObject({ code: 'logto.unexpected_response', status: 502 });
+    expect((error as Error).message).toContain('passwordPolicy');
+  });
+});
+
+describe('LogtoManagementClient: answers the typed client must not choke on', () => {
+  it("accepts a 201 whose body is Koa's text for a bodiless answer", async () => {
+    // Prepare: Koa answers `ctx.status = 201` without a body with the status text
+    const logto = await startFakeLogto({
+      api: (_, res) => {
+        res.writeHead(201, { 'content-type': 'text/plain; charset=utf-8' });
+        res.end('Created');
+      },
+    });
+    const { client } = makeClient(logto.url);
+
+    // Act
+    await client.assignRoles('u1', ['role-member']);
+    await client.addOrganizationMember('org-acme', 'u1');
+
+    // Assess
+    expect(logto.requests.map((r) => `${r.method} ${r.path}`)).toEqual(['POST /api/users/u1/roles', 'POST /api/organizations/org-acme/users']);
+  });
+
+  it('takes a 2xx that is not JSON where a body is needed for an unexpected response', async () => {
+    // Prepare
+    const logto = await startFakeLogto({
+      api: (_, res) => {
+        res.writeHead(200, { 'content-type': 'text/html' });
+        res.end('<html>maintenance</html>');
+      },
+    });
+    const { client } = makeClient(logto.url);
+
+    // Act
+    const error = await client.getUser('u1').catch((caught: unknown) => caught);
+
+    // Assess
+    expect(error).toMatchObject({ code: 'logto.unexpected_response', status: 502 });
+  });
+
+  it('refuses an empty id before calling Logto', async () => {
+    // Prepare
+    const logto = await startFakeLogto({ api: (_, res) => json(res, 200, {}) });
+    const { client } = makeClient(logto.url);
+
+    // Act
+    const error = await client.deleteUser('').catch((caught: unknown) => caught);
+
+    // Assess
+    expect(error).toMatchObject({ code: 'logto.invalid_id', status: 500 });
+    expect(logto.requests).toHaveLength(0);
+  });
+});

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { invitationTemplateName, invitationTemplates, supportedLocales } from '../../templates/index.ts';
+import { emailKinds, invitationTemplateName, invitationTemplates, supportedLocales } from '../../templates/index.ts';
 
 /** Every `{{...}}` / `{{{...}}}` tag: its braces, an optional block sigil and its first word. */
 function tags(source: string) {
@@ -20,14 +20,18 @@ const plainVariables = ['appName', 'inviterName', 'expiresAt', 'link', 'email'];
 
 describe('invitation templates', () => {
   const templates = invitationTemplates('test');
+  /** `invitation/en`, `account-ready/de`, ...: every email in every locale. */
+  const cases = templates.map((template) => `${template.kind}/${template.locale}`);
+  const byCase = (name: string) => templates.find((template) => `${template.kind}/${template.locale}` === name)!;
 
   it('has a subject, an HTML and a text part for every supported locale', () => {
     // Prepare / Act
-    const locales = templates.map((template) => template.locale);
+    const found = templates.map((template) => `${template.kind}/${template.locale}`);
 
     // Assess
-    expect(locales).toEqual(['en', 'de']);
     expect(supportedLocales).toEqual(['en', 'de']);
+    expect(emailKinds).toEqual(['invitation', 'account-ready']);
+    expect(found).toEqual(['invitation/en', 'invitation/de', 'account-ready/en', 'account-ready/de']);
     for (const template of templates) {
       expect(template.subject.length, template.locale).toBeGreaterThan(0);
       expect(template.html, template.locale).toContain('</html>');
@@ -41,12 +45,13 @@ describe('invitation templates', () => {
 
     // Assess
     expect(invitationTemplateName('prod', 'de')).toBe('prod-invitation-de');
-    expect(names).toEqual(['test-invitation-en', 'test-invitation-de']);
+    expect(invitationTemplateName('prod', 'en', 'account-ready')).toBe('prod-account-ready-en');
+    expect(names).toEqual(['test-invitation-en', 'test-invitation-de', 'test-account-ready-en', 'test-account-ready-de']);
   });
 
-  it.each(supportedLocales)('%s: the subject is one line naming the inviter and the app, with a reminder variant', (locale) => {
+  it.each(cases)('%s: the subject is one line naming the inviter and the app, with a reminder variant', (name) => {
     // Prepare
-    const { subject } = templates.find((template) => template.locale === locale)!;
+    const { subject } = byCase(name);
 
     // Act
     const used = values(subject).map((tag) => tag.word);
@@ -57,9 +62,9 @@ describe('invitation templates', () => {
     expect(subject).toMatch(/\{\{#if reminder\}\}.+\{\{else\}\}.+\{\{\/if\}\}/);
   });
 
-  it.each(supportedLocales)('%s: the text part uses every plain value and the reminder', (locale) => {
+  it.each(cases)('%s: the text part uses every plain value and the reminder', (name) => {
     // Prepare
-    const { text } = templates.find((template) => template.locale === locale)!;
+    const { text } = byCase(name);
 
     // Act
     const used = values(text).map((tag) => tag.word);
@@ -70,9 +75,9 @@ describe('invitation templates', () => {
     expect(text).toMatch(/^\{\{\{link\}\}\}$/m);
   });
 
-  it.each(supportedLocales)('%s: the HTML part uses only the HTML-escaped values, all of them, and links the button', (locale) => {
+  it.each(cases)('%s: the HTML part uses only the HTML-escaped values, all of them, and links the button', (name) => {
     // Prepare
-    const { html } = templates.find((template) => template.locale === locale)!;
+    const { html, locale } = byCase(name);
 
     // Act
     const used = values(html).map((tag) => tag.word);
@@ -85,9 +90,9 @@ describe('invitation templates', () => {
     expect(html).toContain(`lang="${locale}"`);
   });
 
-  it.each(supportedLocales)('%s: every value is triple-stash, so no renderer can escape it a second time', (locale) => {
+  it.each(cases)('%s: every value is triple-stash, so no renderer can escape it a second time', (name) => {
     // Prepare
-    const template = templates.find((candidate) => candidate.locale === locale)!;
+    const template = byCase(name);
 
     // Act
     const doubleStash = [template.subject, template.html, template.text].flatMap((part) =>
@@ -100,12 +105,15 @@ describe('invitation templates', () => {
 
   it('translates the German template rather than copying the English one', () => {
     // Prepare
-    const [en, de] = templates;
+    const [en, de, readyEn, readyDe] = ['invitation/en', 'invitation/de', 'account-ready/en', 'account-ready/de'].map(byCase);
 
     // Act / Assess
     expect(de!.subject).not.toBe(en!.subject);
     expect(de!.text).toContain('ignorieren');
     expect(de!.html).toContain('Einladung annehmen');
     expect(en!.text).toContain('ignore this email');
+    expect(readyDe!.html).toContain('Anmelden');
+    expect(readyEn!.html).toContain('>Sign in</a>');
+    expect(readyEn!.subject).not.toBe(en!.subject);
   });
 });

@@ -4,16 +4,10 @@
  * got in through a link of an invitation that had ended.
  */
 import { AppError, UpstreamError } from '../errors.ts';
-import { effectiveStatus, maxEmailLength, type Invitation } from '../invitation.ts';
+import { maxEmailLength, type Invitation } from '../invitation.ts';
 import { retryDelaySeconds, systemActor, type LibraryContext } from './context.ts';
-import type { TokenLedger } from './tokens.ts';
-
-/**
- * A user Logto created this long before we revoked a token that was still active may have registered with
- * it in the moment between our read and our revocation (Logto's status update would then have replaced
- * `consumed` with `revoked`). Covers the clock difference between Logto and us.
- */
-const raceWindowMs = 60_000;
+import { ignoreGone } from './modes/accounts.ts';
+import type { LogtoEvent, Modes } from './modes/index.ts';
 
 /** What a grant item is, for the audit trail. */
 type GrantKind = 'role' | 'organization' | 'organizationRole' | 'customData';
@@ -28,7 +22,10 @@ interface Skipped {
 const isRefusal = (error: unknown): error is AppError =>
   error instanceof AppError && !(error instanceof UpstreamError) && error.status < 500;
 
-export function createAcceptance(ctx: LibraryContext, tokens: TokenLedger) {
+const endedWithoutAcceptance = (invitation: Invitation) =>
+  invitation.status === 'revoked' || invitation.status === 'expired' || invitation.status === 'undeliverable';
+
+export function createAcceptance(ctx: LibraryContext, modes: Modes) {
   const { store, identity, jobs, clock, lifecycle } = ctx;
 
   /** A lifecycle left running is harmless (its tasks end at a final invitation), so stopping is best effort. */
@@ -54,47 +51,43 @@ export function createAcceptance(ctx: LibraryContext, tokens: TokenLedger) {
   }
 
   /**
-   * A consumed token means the invitee registered, whether or not the webhook arrived: a stored-pending
-   * invitation with one is accepted now. Every state change starts here. Returns the invitation as stored
-   * afterwards. Throws `UpstreamError` when Logto cannot be asked (nothing changed then).
+   * The invitee may have accepted without our hearing of it (a lost webhook: a consumed token, a first
+   * sign-in, a form whose request died): a stored-pending invitation with such evidence is accepted now.
+   * Every state change starts here. Returns the invitation as stored afterwards. Throws `UpstreamError`
+   * when Logto cannot be asked (nothing changed then).
    */
   async function reconcile(invitation: Invitation): Promise<Invitation> {
-    if (invitation.status !== 'pending' || invitation.tokenIds.length === 0) return invitation;
-    if ((await tokens.consumed(invitation)).length === 0) return invitation;
-    await acceptConsumed(invitation);
+    if (invitation.status !== 'pending') return invitation;
+    const userId = await modes.of(invitation).evidence(invitation);
+    if (!userId) return invitation;
+    await accept(invitation.id, userId, 'reconcile');
     return ctx.load(invitation.id);
   }
 
-  /** A token of the invitation was consumed: the user Logto registered for its email accepts it. */
+  /** A credential of the invitation turned out used: the evidence, if there is any, accepts it. */
   async function acceptConsumed(invitation: Invitation): Promise<void> {
-    const user = await identity.findUserByEmail(invitation.email);
-    if (user) await accept(invitation.id, user.id, 'reconcile');
+    const userId = await modes.of(invitation).evidence(invitation);
+    if (userId) await accept(invitation.id, userId, 'reconcile');
   }
 
   /**
-   * Logto registered a user (webhook): the email's pending invitation becomes accepted. With none, the
-   * registration may have come through a link of an invitation that ended: then the user is suspended.
-   * Returns the accepted invitation's id.
+   * A Logto event about a user (webhook): the email's pending invitation becomes accepted when its mode
+   * says the event accepts it. A registration that accepts none may have come through a link of an
+   * invitation that ended: then the user is suspended. Returns the accepted invitation's id.
    */
-  async function acceptRegistration(email: string, userId: string, via: string): Promise<string | undefined> {
+  async function acceptRegistration(email: string, userId: string, event: LogtoEvent): Promise<string | undefined> {
     if (email.length > maxEmailLength) return undefined;
     const pending = await store.findPendingByEmail(email);
-    if (pending?.mode === 'magic-link') {
-      const open = effectiveStatus(pending, clock.now()) === 'pending' || (await tokens.consumed(pending)).length > 0;
-      if (open && (await accept(pending.id, userId, via))) return pending.id;
-    }
-    await blockIfThroughEndedInvitation(email, userId);
+    if (pending && (await modes.of(pending).admits(event, pending, userId)) && (await accept(pending.id, userId, event))) return pending.id;
+    if (event !== 'PostSignIn') await blockIfThroughEndedInvitation(email, userId);
     return undefined;
   }
 
-  /** The email's latest invitations that ended without acceptance and still have a consumed token on record. */
+  /** The email's latest invitations that ended without acceptance and may have let this registration in. */
   async function blockIfThroughEndedInvitation(email: string, userId: string): Promise<void> {
     const { items } = await store.list({ email, limit: 5 }, clock.now());
     for (const invitation of items) {
-      const ended = invitation.status === 'revoked' || invitation.status === 'expired' || invitation.status === 'undeliverable';
-      if (ended && invitation.tokenIds.length > 0 && (await tokens.consumed(invitation)).length > 0) {
-        await block(invitation, userId, 'webhook');
-      }
+      if (endedWithoutAcceptance(invitation) && (await modes.of(invitation).leaked(invitation))) await block(invitation, userId, 'webhook');
     }
   }
 
@@ -109,48 +102,55 @@ export function createAcceptance(ctx: LibraryContext, tokens: TokenLedger) {
     if (!changed) return;
     await ctx.record(invitation.id, 'registration_blocked', systemActor, { userId, via, status: after.status });
     await identity.suspendUser(userId).catch(async (error: unknown) => {
-      if (!(error instanceof UpstreamError)) throw error;
+      if (!(error instanceof UpstreamError)) return ignoreGone(error);
       await jobs.enqueue({ kind: 'suspend', invitationId: invitation.id, userId }, retryDelaySeconds);
     });
   }
 
   /**
-   * The duty of whoever ended the invitation: every recorded token and every stray one revoked at Logto.
-   * A token found consumed, or a user registered while we revoked, means someone got in through the
-   * ended invitation's link: blocked (unless the ending is the acceptance). What Logto could not be asked
-   * about stays recorded, and the job queue asks again.
+   * The duty of whoever ended the invitation: every recorded credential and every stray one revoked. One
+   * found used, or a user registered while we revoked, means someone got in through the ended invitation's
+   * link: blocked (unless the ending is the acceptance); and what the mode created at Logto is undone.
+   * What Logto could not be asked about stays recorded, and the job queue asks again.
    */
   async function close(invitation: Invitation, { late = false } = {}): Promise<void> {
+    const mode = modes.of(invitation);
     const startedAt = clock.now().getTime();
-    const recorded = await tokens.revoke(invitation.tokenIds);
+    const recorded = await mode.revoke(invitation.tokenIds);
     let failed = recorded.failed;
     let consumed = recorded.consumed.length > 0;
     let revokedActive = recorded.revokedActive;
+    const tolerate = (error: unknown) => {
+      if (!(error instanceof UpstreamError)) throw error;
+      failed = true;
+    };
     try {
-      const strays = await tokens.revoke(await tokens.strays(invitation));
+      const strays = await mode.revoke(await mode.strays(invitation));
       failed ||= strays.failed;
       consumed ||= strays.consumed.length > 0;
       revokedActive ||= strays.revokedActive;
     } catch (error) {
-      if (!(error instanceof UpstreamError)) throw error;
-      failed = true;
+      tolerate(error);
     }
-    await tokens.forget(invitation.id, recorded.dead);
-    if (invitation.status !== 'accepted' && (consumed || revokedActive)) {
-      const user = await identity.findUserByEmail(invitation.email).catch((error: unknown) => {
-        if (!(error instanceof UpstreamError)) throw error;
-        failed = true;
-        return undefined;
-      });
-      const registeredAfterInvite = user && (user.createdAt ?? Number.POSITIVE_INFINITY) >= Date.parse(invitation.createdAt) - raceWindowMs;
-      const registeredJustNow = user && (user.createdAt ?? 0) >= startedAt - raceWindowMs;
-      if (user && registeredAfterInvite && (consumed || registeredJustNow)) await block(invitation, user.id, 'close');
+    await forget(invitation.id, recorded.dead);
+    if (invitation.status !== 'accepted') {
+      const intruder = await mode.intruder(invitation, { consumed, revokedActive, startedAt }).catch(tolerate);
+      if (intruder) await block(invitation, intruder, 'close');
+      await mode.undo(invitation).catch(tolerate);
     }
     if (failed || (invitation.mayHaveStrays && !late)) {
       await jobs.enqueue({ kind: 'close', invitationId: invitation.id }, retryDelaySeconds);
     } else if (late && invitation.mayHaveStrays) {
       await ctx.update(invitation.id, (inv) => (inv.mayHaveStrays ? { ...inv, mayHaveStrays: undefined } : undefined));
     }
+  }
+
+  /** Drops credentials confirmed dead from the record (one recorded meanwhile stays). */
+  async function forget(invitationId: string, dead: readonly string[]): Promise<void> {
+    if (dead.length === 0) return;
+    await ctx.update(invitationId, (inv) =>
+      inv.tokenIds.some((id) => dead.includes(id)) ? { ...inv, tokenIds: inv.tokenIds.filter((id) => !dead.includes(id)) } : undefined,
+    );
   }
 
   /**
@@ -215,10 +215,10 @@ export function createAcceptance(ctx: LibraryContext, tokens: TokenLedger) {
   /** The queued retry of a suspension. */
   async function suspend(id: string, userId: string): Promise<void> {
     await ctx.load(id);
-    await identity.suspendUser(userId);
+    await identity.suspendUser(userId).catch(ignoreGone);
   }
 
-  return { accept, acceptConsumed, acceptRegistration, reconcile, close, closeLater, grant, suspend, stopLifecycle };
+  return { accept, acceptConsumed, acceptRegistration, reconcile, close, closeLater, forget, grant, suspend, stopLifecycle };
 }
 
 export type Acceptance = ReturnType<typeof createAcceptance>;

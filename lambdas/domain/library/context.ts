@@ -14,12 +14,24 @@ import type {
   JobQueue,
   LifecycleScheduler,
   Mailer,
+  PasswordChecker,
 } from '../ports.ts';
 
 export interface InvitationSettings {
   appName: string;
-  /** Where the link in the email points unless the invitation names an allowed `redirectUrl`. */
+  /** magic-link: where the link in the email points unless the invitation names an allowed `redirectUrl`. */
   landingUrl: string;
+  /**
+   * accept-link and provision: the app's sign-in URL, which passes `login_hint` and `first_screen` on to
+   * Logto (an allowed `redirectUrl` replaces it).
+   */
+  signInUrl: string;
+  /** accept-link: the public URL of `GET /v1/accept`. */
+  acceptUrl: string;
+  /** accept-link: what the form asks for. A password is checked against the tenant's password policy. */
+  acceptForm: { name: boolean; password: boolean };
+  /** provision: what happens to the user of an invitation that ends (revoked, expired) before its first sign-in. */
+  provisionedUserOnEnd: 'suspend' | 'delete';
   /** URL prefixes an invitation's `redirectUrl` must start with. */
   redirectAllowList: string[];
   /** Lower-case domains invitations may go to; empty allows every domain. */
@@ -37,6 +49,7 @@ export interface InvitationSettings {
 export interface InvitationDeps {
   store: InvitationStore;
   identity: IdentityProvider;
+  passwords: PasswordChecker;
   mailer: Mailer;
   jobs: JobQueue;
   lifecycle: LifecycleScheduler;

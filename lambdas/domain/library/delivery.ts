@@ -1,15 +1,14 @@
 /**
  * Sending the invitation email: each send is asked for with a number (the first email, a resend, the
  * reminder) and happens at most once, whoever runs it (the request, a queue retry, a redelivery). A send
- * claims a lease, mints a token, records it, and only then emails it; a minter that finds the invitation
- * ended before recording revokes its own token.
+ * claims a lease, has the invitation's mode mint the link's credential, records it, and only then emails
+ * it; a minter that finds the invitation ended before recording revokes its own credential.
  */
 import { AppError, UpstreamError } from '../errors.ts';
-import { effectiveStatus, magicLink, nearestLocale, type Actor, type Delivery, type Invitation } from '../invitation.ts';
-import type { OneTimeToken } from '../ports.ts';
+import { effectiveStatus, nearestLocale, type Actor, type Delivery, type Invitation } from '../invitation.ts';
 import type { Acceptance } from './acceptance.ts';
 import { retryDelaySeconds, systemActor, type LibraryContext } from './context.ts';
-import type { TokenLedger } from './tokens.ts';
+import type { Issued, Modes } from './modes/index.ts';
 
 /** The invitation with the next send asked for: numbered after every send asked for or settled so far. */
 export function withSendRequested(invitation: Invitation, by: Actor, reminder = false): Invitation {
@@ -22,7 +21,7 @@ export function formatExpiry(expiresAt: string, locale: string): string {
   return new Intl.DateTimeFormat(locale, { dateStyle: 'long', timeStyle: 'short', timeZone: 'UTC' }).format(new Date(expiresAt)) + ' UTC';
 }
 
-export function createDelivery(ctx: LibraryContext, tokens: TokenLedger, acceptance: Acceptance) {
+export function createDelivery(ctx: LibraryContext, modes: Modes, acceptance: Acceptance) {
   const { mailer, jobs, clock, settings } = ctx;
 
   /** Send `number` settled with `fields`; the lease is released. */
@@ -35,10 +34,6 @@ export function createDelivery(ctx: LibraryContext, tokens: TokenLedger, accepta
   const ours = (inv: Invitation, number: number) =>
     inv.delivery.attempt?.number === number ||
     (inv.delivery.settled === number && inv.delivery.lastError === 'delivery.outcome_unknown' && inv.delivery.attempt === undefined);
-
-  function linkFor(invitation: Invitation, token: OneTimeToken): string {
-    return magicLink(invitation.redirectUrl ?? settings.landingUrl, token.token, invitation.email);
-  }
 
   /**
    * Delivers in the request. A failure that may pass goes to the job queue (the invitation reads
@@ -86,24 +81,31 @@ export function createDelivery(ctx: LibraryContext, tokens: TokenLedger, accepta
     const invitation = claim.after;
     const request = invitation.delivery.request!;
 
-    let token: OneTimeToken;
+    const mode = modes.of(invitation);
+    let issued: Issued;
     try {
-      token = await tokens.mint(invitation);
+      issued = await mode.issue(invitation);
     } catch (error) {
       return release(id, number, error, []);
     }
+    const credential = issued.credential;
 
-    // Recorded before it can reach an email: whoever ends the invitation from now on revokes it too.
-    const recorded = await ctx.update(id, (inv) =>
-      ours(inv, number) && inv.status === 'pending'
-        ? { ...inv, tokenIds: [...inv.tokenIds, token.id], ...(token.mayHaveTwin && { mayHaveStrays: true }) }
-        : undefined,
-    );
-    if (!recorded.changed) {
-      // The invitation ended first: this token (and any twin) is the minter's to revoke; its secret went nowhere.
-      const { dead } = await tokens.revoke([token.id]);
+    // Recorded before it can reach an email: whoever ends the invitation from now on revokes it too. A link
+    // without a secret (provision) is not recorded, but is not sent for an invitation that ended meanwhile.
+    const stillOurs = credential
+      ? (
+          await ctx.update(id, (inv) =>
+            ours(inv, number) && inv.status === 'pending'
+              ? { ...inv, tokenIds: [...inv.tokenIds, credential.id], ...(credential.mayHaveTwin && { mayHaveStrays: true }) }
+              : undefined,
+          )
+        ).changed
+      : await ctx.load(id).then((inv) => ours(inv, number) && inv.status === 'pending');
+    if (!stillOurs) {
+      // The invitation ended first: this credential (and any twin) is the minter's to revoke; its secret went nowhere.
+      const { dead } = credential ? await mode.revoke([credential.id]) : { dead: [] };
       await ctx.update(id, (inv) => (ours(inv, number) ? ctx.ended({ ...inv, delivery: { ...inv.delivery, attempt: undefined } }, {}) : undefined));
-      if (dead.length === 0 || token.mayHaveTwin) await jobs.enqueue({ kind: 'close', invitationId: id }, retryDelaySeconds);
+      if (credential && (dead.length === 0 || credential.mayHaveTwin)) await jobs.enqueue({ kind: 'close', invitationId: id }, retryDelaySeconds);
       return;
     }
 
@@ -112,13 +114,14 @@ export function createDelivery(ctx: LibraryContext, tokens: TokenLedger, accepta
     let messageId: string;
     try {
       ({ messageId } = await mailer.sendInvitation({
+        kind: mode.email,
         invitationId: invitation.id,
         to: invitation.email,
         locale,
         appName: settings.appName,
         inviterName: invitation.inviter.name?.trim() || invitation.inviter.email || settings.appName,
         expiresAt: formatExpiry(invitation.expiresAt, locale),
-        link: linkFor(invitation, token),
+        link: issued.link,
         reminder: request.reminder === true,
       }));
     } catch (error) {
@@ -128,7 +131,7 @@ export function createDelivery(ctx: LibraryContext, tokens: TokenLedger, accepta
         if (changed) await ctx.record(id, 'delivery_failed', request.by, { error: 'delivery.outcome_unknown', send: number });
         return;
       }
-      const { dead } = await tokens.revoke([token.id]);
+      const { dead } = credential ? await mode.revoke([credential.id]) : { dead: [] };
       return release(id, number, error, dead);
     }
 
@@ -141,7 +144,7 @@ export function createDelivery(ctx: LibraryContext, tokens: TokenLedger, accepta
     if (!finished.changed) return;
     const type = request.reminder ? 'reminded' : number === 1 ? 'sent' : 'resent';
     await ctx.record(id, type, request.by, { sendCount: finished.after.delivery.sendCount });
-    if (finished.after.status === 'pending') await retireOlder(finished.after, token.id);
+    if (finished.after.status === 'pending' && credential) await retireOlder(finished.after, credential.id);
   }
 
   /**
@@ -169,12 +172,12 @@ export function createDelivery(ctx: LibraryContext, tokens: TokenLedger, accepta
   async function retireOlder(invitation: Invitation, keep: string): Promise<void> {
     const older = invitation.tokenIds.filter((id) => id !== keep);
     if (older.length === 0) return;
-    const { dead, consumed } = await tokens.revoke(older);
-    await tokens.forget(invitation.id, dead);
+    const { dead, consumed } = await modes.of(invitation).revoke(older);
+    await acceptance.forget(invitation.id, dead);
     if (consumed.length > 0) await acceptance.acceptConsumed(invitation);
   }
 
-  return { deliver, deliverNow, linkFor };
+  return { deliver, deliverNow };
 }
 
 export type DeliveryLibrary = ReturnType<typeof createDelivery>;

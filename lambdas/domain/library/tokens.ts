@@ -82,15 +82,7 @@ export function createTokenLedger(ctx: LibraryContext) {
     return tokens.filter((token) => token?.status === 'consumed').map((token) => token!.id);
   }
 
-  /** Drops tokens Logto confirmed dead from the record (a token recorded meanwhile stays). */
-  async function forget(invitationId: string, dead: readonly string[]): Promise<void> {
-    if (dead.length === 0) return;
-    await ctx.update(invitationId, (inv) =>
-      inv.tokenIds.some((id) => dead.includes(id)) ? { ...inv, tokenIds: inv.tokenIds.filter((id) => !dead.includes(id)) } : undefined,
-    );
-  }
-
-  return { mint, revoke, strays, consumed, forget };
+  return { mint, revoke, strays, consumed };
 }
 
 export type TokenLedger = ReturnType<typeof createTokenLedger>;

@@ -80,11 +80,27 @@ export const routes = [
     response: { status: 200, schema: invitationSchema },
   },
   {
+    method: 'GET',
+    path: '/v1/accept',
+    fn: 'api',
+    auth: { none: 'accept-link invitations: the token in the link is the credential. Opening the page changes nothing.' },
+    summary: 'The accept page (HTML): the invitation and its registration form',
+    response: { status: 200 },
+  },
+  {
+    method: 'POST',
+    path: '/v1/accept',
+    fn: 'api',
+    auth: { none: "The accept form's POST (application/x-www-form-urlencoded: token, csrf, name, password), checked by its token and its CSRF cookie." },
+    summary: "Creates the invitee's Logto user, accepts the invitation, and redirects (303) to the app's sign-in",
+    response: { status: 303 },
+  },
+  {
     method: 'POST',
     path: '/v1/webhooks/logto',
     fn: 'webhook',
     auth: { none: 'Logto cannot send a bearer token; every delivery is verified by its HMAC-SHA256 signature.' },
-    summary: 'Receives Logto webhooks (PostRegister, User.Created)',
+    summary: 'Receives Logto webhooks (PostRegister, User.Created, PostSignIn)',
     response: { status: 200 },
   },
   {

@@ -86,10 +86,17 @@ export const createInvitationBody = z
       .regex(/^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/, 'Must be a language tag such as en or de-CH.')
       .optional(),
     metadata: metadataSchema.optional().describe("Copied to the Logto user's customData on acceptance."),
+    name: displayText.min(1).optional().describe("The invitee's name: the provisioned user's name, or the accept form's default."),
     inviter: inviterSchema.optional(),
     redirectUrl: z.url({ protocol: /^https?$/ }).max(2048).optional(),
     notify: z.boolean().optional().describe('false: no email is sent; the response carries the link.'),
     reminder: z.boolean().optional(),
+    password: z
+      .string()
+      .min(1)
+      .max(256)
+      .optional()
+      .describe('provision only: the account\'s password, checked against the tenant\'s password policy; set at Logto, never stored or echoed.'),
   })
   .meta({ id: 'CreateInvitation' });
 export type CreateInvitationBody = z.infer<typeof createInvitationBody>;
@@ -112,6 +119,7 @@ export const invitationSchema = z
     organizationRoleIds: z.array(z.string()),
     locale: z.string(),
     metadata: z.record(z.string(), z.unknown()),
+    name: z.string().optional(),
     inviter: z.object({ id: z.string().optional(), name: z.string().optional(), email: z.string().optional() }),
     redirectUrl: z.string().optional(),
     reminder: z.boolean(),

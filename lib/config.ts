@@ -4,7 +4,6 @@
  */
 import type { Node } from 'constructs';
 import { z } from 'zod';
-import { supportedLocales } from '../templates/invitation-contract.ts';
 
 /** `-c key=value` always gives strings; cdk.json gives JSON. Both spellings are accepted. */
 const list = z
@@ -60,7 +59,12 @@ export const contextSchema = z
     appName: z.string().min(1).max(64).default('Logto'),
     sesFromAddress: fromAddress,
     sesIdentity: sesIdentity.optional(),
-    defaultLocale: z.enum(supportedLocales).default('en'),
+    defaultLocale: z.string().regex(/^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/, 'Must be a language tag such as en or de.').default('en'),
+    /** A directory of your own email templates, laid out as templates/ (relative to the CDK app). */
+    emailTemplates: z.string().min(1).optional(),
+    brandLogoUrl: httpsUrl.optional(),
+    brandPrimaryColor: z.string().regex(/^#[0-9a-fA-F]{6}$/, 'Must be a colour such as #5d34f2.').optional(),
+    brandSupportEmail: z.email().optional(),
     defaultExpiresIn: seconds(300, 2_592_000).default(604_800),
     reminderBeforeExpiry: seconds(60, 2_592_000).default(172_800),
     m2mSecretArn: z

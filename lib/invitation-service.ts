@@ -5,7 +5,7 @@ import type * as ses from 'aws-cdk-lib/aws-ses';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { defaultApiIndicator, envSchema, readConfig } from '../lambdas/composition/config.ts';
-import { isSupportedLocale, supportedLocales, type SupportedLocale } from '../templates/invitation-contract.ts';
+import { templateLocales } from '../templates/index.ts';
 import { addressOf } from './config.ts';
 import { Alarms } from './constructs/alarms.ts';
 import { DeliveryQueue } from './constructs/delivery-queue.ts';
@@ -90,7 +90,23 @@ export interface InvitationServiceProps {
   /** How long before expiry the one reminder goes out, for invitations that ask for one. @default Duration.days(2) */
   readonly reminderBeforeExpiry?: Duration;
   /** The template used for locales without one. @default 'en' */
-  readonly defaultLocale?: SupportedLocale;
+  readonly defaultLocale?: string;
+  /**
+   * Your own email templates: a directory laid out as this package's `templates/`
+   * (`<email>/<locale>/{subject.txt,body.html,body.txt}` for `invitation` and `account-ready`, the same
+   * locales for both). Every template is rendered at synth time with the values the mailer sends; one that
+   * fails, or uses another value, fails synthesis. @default the shipped templates (en, de)
+   */
+  readonly emailTemplates?: string;
+  /** The look of every email. @default - no logo, `#5d34f2`, no support address */
+  readonly brand?: {
+    /** An https URL of your logo. */
+    readonly logoUrl?: string;
+    /** Header and button colour, `#rrggbb`. */
+    readonly primaryColor?: string;
+    /** Shown as the address for questions. */
+    readonly supportEmail?: string;
+  };
   /**
    * What happens to the table, the secrets and the log groups when they leave the stack.
    * @default RemovalPolicy.RETAIN
@@ -194,8 +210,9 @@ export class InvitationService extends Construct {
     const reminderBeforeExpiry = props.reminderBeforeExpiry ?? Duration.days(2);
     const fromAddress = addressOf(props.sesFromAddress);
     if (!fromAddress) throw new Error(`InvitationService: sesFromAddress "${props.sesFromAddress}" is not an email address.`);
-    if (!isSupportedLocale(defaultLocale)) {
-      throw new Error(`InvitationService: no template for defaultLocale "${defaultLocale}" (have: ${supportedLocales.join(', ')}).`);
+    const locales = templateLocales(props.emailTemplates);
+    if (!locales.includes(defaultLocale)) {
+      throw new Error(`InvitationService: no template for defaultLocale "${defaultLocale}" (have: ${locales.join(', ')}).`);
     }
     const deliveryConcurrency = props.deliveryConcurrency ?? 2;
     if (!Number.isInteger(deliveryConcurrency) || deliveryConcurrency < 2 || deliveryConcurrency > 1000) {
@@ -226,6 +243,7 @@ export class InvitationService extends Construct {
       fromBareAddress: fromAddress,
       identity: this.sesIdentity,
       templatePrefix: props.sesTemplatePrefix ?? this.deploymentName,
+      ...(props.emailTemplates && { templatesDirectory: props.emailTemplates }),
       ...(props.sesConfigurationSet && { configurationSet: props.sesConfigurationSet }),
     });
 
@@ -246,6 +264,9 @@ export class InvitationService extends Construct {
       DEFAULT_EXPIRES_IN: String(defaultExpiresIn.toSeconds()),
       REMINDER_BEFORE_EXPIRY: String(reminderBeforeExpiry.toSeconds()),
       DEFAULT_LOCALE: defaultLocale,
+      ...(props.brand?.logoUrl && { BRAND_LOGO_URL: props.brand.logoUrl }),
+      ...(props.brand?.primaryColor && { BRAND_PRIMARY_COLOR: props.brand.primaryColor }),
+      ...(props.brand?.supportEmail && { BRAND_SUPPORT_EMAIL: props.brand.supportEmail }),
     };
     // The accept URL names the HTTP API, which is made after the functions: it is added to them below.
     assertServiceEnvironment({ ...environment, ...this.email.environment(), ACCEPT_URL: 'https://deploy-time.invalid/v1/accept' });

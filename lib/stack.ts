@@ -45,6 +45,12 @@ export class InvitationServiceStack extends Stack {
       defaultExpiresIn: Duration.seconds(config.defaultExpiresIn),
       reminderBeforeExpiry: Duration.seconds(config.reminderBeforeExpiry),
       defaultLocale: config.defaultLocale,
+      ...(config.emailTemplates && { emailTemplates: config.emailTemplates }),
+      brand: {
+        ...(config.brandLogoUrl && { logoUrl: config.brandLogoUrl }),
+        ...(config.brandPrimaryColor && { primaryColor: config.brandPrimaryColor }),
+        ...(config.brandSupportEmail && { supportEmail: config.brandSupportEmail }),
+      },
       removalPolicy: config.removalPolicy === 'destroy' ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN,
       ...(alarmTopic && { alarmTopic }),
       ...(config.wireLogto !== undefined && { wireLogto: config.wireLogto }),
@@ -62,11 +68,12 @@ export class InvitationServiceStack extends Stack {
     output('M2mSecretArn', service.secrets.m2mCredentials.secretArn, 'Secret to fill with {"appId","appSecret"} of the Logto M2M app');
     output('WebhookSecretArn', service.secrets.webhookSigningKey.secretArn, 'The Logto webhook signing key (written by the Logto wiring)');
     output('TableName', service.storage.tableName, 'The invitations table');
+    output('EmailLocales', service.email.locales.join(','), 'The locales of the email templates');
     output('JobQueueUrl', service.deliveryQueue.queue.queueUrl, 'The job queue');
     output('JobDeadLetterQueueUrl', service.deliveryQueue.deadLetterQueue.queueUrl, 'Failed jobs, to inspect and redrive');
     output('LifecycleStateMachineArn', service.lifecycle.stateMachine.stateMachineArn, 'The invitation lifecycle');
     output('SesConfigurationSetName', service.email.configurationSet.configurationSetName, 'SES configuration set of invitation emails');
-    output('SesTemplatePrefix', service.email.templatePrefix, 'SES templates are <prefix>-invitation-<locale>');
+    output('SesTemplatePrefix', service.email.templatePrefix, 'SES templates are <prefix>-<email>-<locale> (email: invitation, account-ready)');
     output('AlarmTopicArn', service.alarms.topic.topicArn, 'Subscribe to receive alarms');
     if (service.logtoWiring) output('LogtoWebhookId', service.logtoWiring.hookId, 'The hook registered at Logto');
   }

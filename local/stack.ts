@@ -20,10 +20,10 @@ import { LogtoManagementClient } from '../lambdas/adapters/logto-management-clie
 import { ensureLogtoWebhook, readLogtoWebhook, webhookEvents } from '../lambdas/adapters/logto-webhooks.ts';
 import { StaticSecrets } from '../lambdas/adapters/secrets.ts';
 import { createSesMailerClient, SesMailer } from '../lambdas/adapters/ses-mailer.ts';
-import { invitationSettings, readConfig, envSchema, type ServiceConfig } from '../lambdas/composition/config.ts';
+import { brandOf, invitationSettings, readConfig, envSchema, type ServiceConfig } from '../lambdas/composition/config.ts';
 import { buildService, type Service } from '../lambdas/composition/service.ts';
 import type { Clock } from '../lambdas/domain/ports.ts';
-import { ensureInvitationTemplates, supportedLocales } from '../templates/index.ts';
+import { ensureInvitationTemplates, templateLocales } from '../templates/index.ts';
 import { dispatch } from './api-gateway.ts';
 import { localServiceEnv } from './defaults.ts';
 import { serveDemo } from './demo-app.ts';
@@ -60,6 +60,11 @@ export interface LocalStackOptions {
   logtoTimeoutMs?: number;
   /** Lifecycle waits are this many times shorter (LOCAL_TIME_SCALE). @default 1 */
   lifecycleTimeScale?: number;
+  /**
+   * A team's own email templates (`<dir>/<email>/<locale>/{subject.txt,body.html,body.txt}`), checked at
+   * start-up as at synth time. Brand values come through `env` (`BRAND_LOGO_URL`, ...). @default the shipped ones
+   */
+  templatesDirectory?: string;
 }
 
 export interface LocalStack {
@@ -196,6 +201,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       // Offline: the stand-in serves the breached-password range API over its own list.
       ...(standIn && { PWNED_RANGE_URL: `${logto.endpoint}/__standin/pwned-passwords/range/` }),
       REDIRECT_ALLOW_LIST: `${apiUrl}/`,
+      EMAIL_LOCALES: templateLocales(options.templatesDirectory).join(','),
       ...options.env,
     });
 
@@ -209,7 +215,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     await ensureTable(dynamo, config.TABLE_NAME);
     // Templates go to the local SES itself, even when the mailer is pointed elsewhere (tests' fault proxy).
     const sesAdmin = new SESv2Client({ endpoint: sesUrl, region: 'us-east-1', credentials: localCredentials });
-    await ensureInvitationTemplates(sesAdmin, config.SES_TEMPLATE_PREFIX).finally(() => sesAdmin.destroy());
+    await ensureInvitationTemplates(sesAdmin, config.SES_TEMPLATE_PREFIX, options.templatesDirectory).finally(() => sesAdmin.destroy());
 
     const log = new Logger({ serviceName: 'logto-invitations', logLevel: options.logLevel ?? 'WARN' });
     const secrets = new StaticSecrets({ m2m: { appId: logto.appId, appSecret: logto.appSecret } });
@@ -259,6 +265,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         ...(config.SES_CONFIGURATION_SET && { configurationSet: config.SES_CONFIGURATION_SET }),
         templateNamePrefix: config.SES_TEMPLATE_PREFIX,
         defaultLocale: config.DEFAULT_LOCALE,
+        locales: config.EMAIL_LOCALES,
+        brand: brandOf(config),
       }),
       jobs,
       lifecycle: lifecycles,
@@ -268,7 +276,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         if (fresh) secrets.setWebhookSigningKey((await readLogtoWebhook(identity, webhook.id)).signingKey);
         return secrets.webhookSigningKey();
       },
-      settings: invitationSettings(config, supportedLocales),
+      settings: invitationSettings(config),
       log,
       ...(options.clock && { clock: options.clock }),
     });

@@ -23,6 +23,12 @@ const env = readConfig(
     LOG_LEVEL: z.enum(['DEBUG', 'INFO', 'WARN', 'ERROR']).default('WARN'),
     /** Every lifecycle wait (reminder, expiry) is this many times shorter: 60 turns minutes into seconds. */
     LOCAL_TIME_SCALE: z.coerce.number().min(1).default(1),
+    /** A team's own email templates (the layout of templates/); checked at start-up. */
+    EMAIL_TEMPLATES_DIR: z.string().optional(),
+    APP_NAME: z.string().optional(),
+    BRAND_LOGO_URL: z.string().optional(),
+    BRAND_PRIMARY_COLOR: z.string().optional(),
+    BRAND_SUPPORT_EMAIL: z.string().optional(),
   }),
   process.env,
 );
@@ -38,6 +44,11 @@ const stack = await startLocalStack({
   dataDir: env.LOCAL_DATA_DIR,
   logLevel: env.LOG_LEVEL,
   lifecycleTimeScale: env.LOCAL_TIME_SCALE,
+  ...(env.EMAIL_TEMPLATES_DIR && { templatesDirectory: env.EMAIL_TEMPLATES_DIR }),
+  // The service validates these (a bad colour stops the start naming the variable).
+  env: Object.fromEntries(
+    (['APP_NAME', 'BRAND_LOGO_URL', 'BRAND_PRIMARY_COLOR', 'BRAND_SUPPORT_EMAIL'] as const).flatMap((name) => (env[name] === undefined ? [] : [[name, env[name]!]])),
+  ),
   ...(env.LOGTO_ENDPOINT && {
     realLogto: {
       endpoint: env.LOGTO_ENDPOINT.replace(/\/+$/, ''),

@@ -21,6 +21,7 @@ import { formatReport } from '../lambdas/doctor/report.ts';
 import { awsTarget, localTarget, readStackOutputs } from '../lambdas/doctor/targets.ts';
 import { seed } from '../local/logto-stand-in/index.ts';
 import { localPorts, localServiceEnv, localUrl } from '../local/defaults.ts';
+import { templateLocales } from '../templates/index.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -83,6 +84,8 @@ async function buildTarget(): Promise<DoctorTarget> {
     m2mSource: realLogto ? 'LOGTO_M2M_APP_ID / LOGTO_M2M_APP_SECRET' : "the stand-in's seeded M2M app",
     sesIdentity: localServiceEnv.SES_FROM,
     templatePrefix: localServiceEnv.SES_TEMPLATE_PREFIX,
+    // As npm start reads them: a team's own templates directory may have other locales.
+    locales: templateLocales(process.env.EMAIL_TEMPLATES_DIR),
     ses: new SESv2Client({
       endpoint: sesUrl,
       region: 'us-east-1',

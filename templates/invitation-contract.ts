@@ -34,11 +34,25 @@ export interface InvitationValues {
   email: string;
 }
 
+/** The deployment's look, the same in every email it sends (set on the construct or the local stack). */
+export interface Brand {
+  /** An https URL of the logo shown atop each email; empty for none (the app's name is shown instead). */
+  logoUrl: string;
+  /** The colour of the header and the button, `#rrggbb`. */
+  primaryColor: string;
+  /** Where invitees can write with questions; empty for none. */
+  supportEmail: string;
+}
+
+export const defaultBrand: Brand = { logoUrl: '', primaryColor: '#5d34f2', supportEmail: '' };
+
 /**
  * `TemplateData` of the SES templates: plain values for the subject and the text part, the same values
- * HTML-escaped under `html` for the HTML part (SES does not escape; see templates/index.ts).
+ * HTML-escaped under `html` for the HTML part (SES does not escape; see templates/index.ts). A template
+ * may use these and nothing else: a synth-time check renders every template with them, strictly.
  */
 export interface InvitationTemplateData extends InvitationValues {
   reminder: boolean;
-  html: InvitationValues;
+  brand: Brand;
+  html: InvitationValues & { brand: Brand };
 }

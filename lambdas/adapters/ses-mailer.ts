@@ -6,12 +6,12 @@ import { AppError, UpstreamError } from '../domain/errors.ts';
 import { nearestLocale } from '../domain/invitation.ts';
 import type { InvitationEmail, Mailer } from '../domain/ports.ts';
 import {
+  defaultBrand,
   invitationTemplateName,
-  isSupportedLocale,
   supportedLocales,
+  type Brand,
   type InvitationTemplateData,
   type InvitationValues,
-  type SupportedLocale,
 } from '../../templates/invitation-contract.ts';
 
 export interface SesMailerOptions {
@@ -24,6 +24,10 @@ export interface SesMailerOptions {
   templateNamePrefix: string;
   /** Used for locales without a template; must have one. */
   defaultLocale: string;
+  /** The locales there are templates for. @default the shipped ones (en, de) */
+  locales?: readonly string[];
+  /** The deployment's look, sent with every email. @default defaultBrand */
+  brand?: Brand;
 }
 
 /**
@@ -52,13 +56,17 @@ export class SesMailer implements Mailer {
   private readonly from: string;
   private readonly configurationSet: string | undefined;
   private readonly templateNamePrefix: string;
-  private readonly defaultLocale: SupportedLocale;
+  private readonly defaultLocale: string;
+  private readonly locales: readonly string[];
+  private readonly brand: Brand;
   private singleAttempt: Promise<void> | undefined;
 
   constructor(options: SesMailerOptions) {
-    if (!isSupportedLocale(options.defaultLocale)) {
-      throw new Error(`No invitation template for the default locale "${options.defaultLocale}" (have: ${supportedLocales.join(', ')}).`);
+    this.locales = options.locales ?? supportedLocales;
+    if (!this.locales.includes(options.defaultLocale)) {
+      throw new Error(`No invitation template for the default locale "${options.defaultLocale}" (have: ${this.locales.join(', ')}).`);
     }
+    this.brand = { ...defaultBrand, ...options.brand };
     this.client = options.client;
     this.from = options.from;
     this.configurationSet = options.configurationSet;
@@ -81,15 +89,22 @@ export class SesMailer implements Mailer {
       link: singleLine(email.link),
       email: to,
     };
+    const brand: Brand = {
+      logoUrl: singleLine(this.brand.logoUrl),
+      primaryColor: singleLine(this.brand.primaryColor),
+      supportEmail: singleLine(this.brand.supportEmail),
+    };
     const data: InvitationTemplateData = {
       ...values,
       reminder: email.reminder === true,
+      brand,
       html: {
         appName: escapeHtml(values.appName),
         inviterName: escapeHtml(values.inviterName),
         expiresAt: escapeHtml(values.expiresAt),
         link: escapeHtml(values.link),
         email: escapeHtml(values.email),
+        brand: { logoUrl: escapeHtml(brand.logoUrl), primaryColor: escapeHtml(brand.primaryColor), supportEmail: escapeHtml(brand.supportEmail) },
       },
     };
     const command = new SendEmailCommand({
@@ -118,8 +133,8 @@ export class SesMailer implements Mailer {
   }
 
   /** `de-AT` and `de_at` use `de`; a locale without a template uses the default. */
-  private localeFor(locale: string): SupportedLocale {
-    return nearestLocale(locale, supportedLocales, this.defaultLocale) as SupportedLocale;
+  private localeFor(locale: string): string {
+    return nearestLocale(locale, this.locales, this.defaultLocale);
   }
 }
 

@@ -16,8 +16,7 @@ import { SecretsManagerSecrets } from '../adapters/secrets.ts';
 import { createSesMailerClient, SesMailer } from '../adapters/ses-mailer.ts';
 import { SqsJobQueue } from '../adapters/sqs-job-queue.ts';
 import { StepFunctionsScheduler } from '../adapters/step-functions-scheduler.ts';
-import { supportedLocales } from '../../templates/invitation-contract.ts';
-import { envSchema, invitationSettings, readConfig } from './config.ts';
+import { brandOf, envSchema, invitationSettings, readConfig } from './config.ts';
 import { logger, countEvent, tracer } from './observability.ts';
 import { buildService } from './service.ts';
 
@@ -70,6 +69,8 @@ export function buildAwsService(env: Record<string, string | undefined> = proces
       ...(config.SES_CONFIGURATION_SET && { configurationSet: config.SES_CONFIGURATION_SET }),
       templateNamePrefix: config.SES_TEMPLATE_PREFIX,
       defaultLocale: config.DEFAULT_LOCALE,
+      locales: config.EMAIL_LOCALES,
+      brand: brandOf(config),
     }),
     jobs: new SqsJobQueue({ client: tracer.captureAWSv3Client(new SQSClient({})), queueUrl: config.JOB_QUEUE_URL }),
     lifecycle: new StepFunctionsScheduler({
@@ -78,7 +79,7 @@ export function buildAwsService(env: Record<string, string | undefined> = proces
     }),
     verifier: createAccessTokenVerifier({ issuer: config.ADMIN_ISSUER, audience: config.ADMIN_AUDIENCE }),
     webhookSigningKey: (options) => secrets.webhookSigningKey(options),
-    settings: invitationSettings(config, supportedLocales),
+    settings: invitationSettings(config),
     log: logger,
   });
 }

@@ -39,6 +39,12 @@ export const envSchema = z
     ALLOWED_EMAIL_DOMAINS: list.transform((domains) => domains.map((domain) => domain.toLowerCase())),
     DEFAULT_EXPIRES_IN: z.coerce.number().int().min(300).max(2_592_000).default(604_800),
     DEFAULT_LOCALE: z.string().min(2).default('en'),
+    /** The locales the deployment has email templates for (the construct reads them from its templates directory). */
+    EMAIL_LOCALES: list.pipe(z.array(z.string().regex(/^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/)).min(1)).default(['en', 'de']),
+    /** The look of every email: a logo (https), the header and button colour, a support address. */
+    BRAND_LOGO_URL: z.union([z.url({ protocol: /^https$/ }), z.literal('')]).default(''),
+    BRAND_PRIMARY_COLOR: z.string().regex(/^#[0-9a-fA-F]{6}$/, 'Must be a colour such as #5d34f2.').default('#5d34f2'),
+    BRAND_SUPPORT_EMAIL: z.union([z.email(), z.literal('')]).default(''),
     DEFAULT_MODE: z.enum(invitationModes).default('magic-link'),
     SES_FROM: z.string().min(3),
     SES_CONFIGURATION_SET: z.string().optional(),
@@ -57,6 +63,13 @@ export const envSchema = z
 
 export type ServiceConfig = z.output<typeof envSchema>;
 
+/** The brand values of the config, as the mailer sends them. */
+export const brandOf = (config: ServiceConfig) => ({
+  logoUrl: config.BRAND_LOGO_URL,
+  primaryColor: config.BRAND_PRIMARY_COLOR,
+  supportEmail: config.BRAND_SUPPORT_EMAIL,
+});
+
 export function defaultApiIndicator(endpoint: string): string {
   const cloud = /^https:\/\/([a-z0-9]+)\.logto\.app$/.exec(endpoint);
   return cloud ? `https://${cloud[1]}.logto.app/api` : 'https://default.logto.app/api';
@@ -72,7 +85,7 @@ export function readConfig<T extends z.ZodType>(schema: T, env: Record<string, s
   return result.data;
 }
 
-export function invitationSettings(config: ServiceConfig, supportedLocales: readonly string[]): InvitationSettings {
+export function invitationSettings(config: ServiceConfig): InvitationSettings {
   return {
     appName: config.APP_NAME,
     landingUrl: config.LANDING_URL,
@@ -84,7 +97,7 @@ export function invitationSettings(config: ServiceConfig, supportedLocales: read
     allowedEmailDomains: config.ALLOWED_EMAIL_DOMAINS,
     defaultExpiresIn: config.DEFAULT_EXPIRES_IN,
     defaultLocale: config.DEFAULT_LOCALE,
-    supportedLocales,
+    supportedLocales: config.EMAIL_LOCALES,
     defaultMode: config.DEFAULT_MODE,
     sendLeaseSeconds: 60,
     reminderBeforeExpirySeconds: config.REMINDER_BEFORE_EXPIRY,

@@ -26,6 +26,8 @@ export interface LocalTargetOptions {
   m2mSource: string;
   sesIdentity: string;
   templatePrefix: string;
+  /** The locales there must be templates for. @default the shipped ones */
+  locales?: readonly string[];
   /** The key the local service holds, when this runs in its process; otherwise judged by a test delivery. */
   webhookSigningKey?: () => Promise<string>;
   ses: SESv2Client;
@@ -45,7 +47,7 @@ export function localTarget(options: LocalTargetOptions): DoctorTarget {
       credentialsSource: options.m2mSource,
     },
     ...(options.webhookSigningKey && { webhookSigningKey: { read: options.webhookSigningKey, source: 'the local service' } }),
-    ses: { client: options.ses, identity: options.sesIdentity, templatePrefix: options.templatePrefix, locales: supportedLocales },
+    ses: { client: options.ses, identity: options.sesIdentity, templatePrefix: options.templatePrefix, locales: options.locales ?? supportedLocales },
   };
 }
 
@@ -62,6 +64,7 @@ export const stackOutputKeys = {
   webhookSecretArn: 'WebhookSecretArn',
   sesIdentity: 'SesIdentity',
   sesTemplatePrefix: 'SesTemplatePrefix',
+  emailLocales: 'EmailLocales',
   hookId: 'LogtoWebhookId',
 } as const;
 
@@ -112,7 +115,8 @@ export function awsTarget(stackName: string, outputs: Record<string, string>, de
       credentialsSource: `secret ${m2mSecretId}`,
     },
     webhookSigningKey: { read: () => secrets.webhookSigningKey(), source: `secret ${webhookSecretId}` },
-    ses: { client: deps.ses, identity: get('sesIdentity'), templatePrefix: get('sesTemplatePrefix'), locales: supportedLocales },
+    // Stacks deployed before EmailLocales existed have the shipped locales.
+    ses: { client: deps.ses, identity: get('sesIdentity'), templatePrefix: get('sesTemplatePrefix'), locales: values.emailLocales?.split(',') ?? supportedLocales },
   };
 }
 

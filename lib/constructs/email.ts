@@ -5,7 +5,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as ses from 'aws-cdk-lib/aws-ses';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { invitationTemplates } from '../../templates/index.ts';
+import { checkEmailTemplates, invitationTemplates, templateLocales } from '../../templates/index.ts';
 import type { ServiceFunction } from './service-function.ts';
 
 export interface EmailProps {
@@ -19,6 +19,8 @@ export interface EmailProps {
   readonly templatePrefix: string;
   /** An existing configuration set to publish events through; one is created when absent. */
   readonly configurationSet?: ses.IConfigurationSet;
+  /** A team's own templates, laid out as `templates/` is. @default the shipped ones (en, de) */
+  readonly templatesDirectory?: string;
 }
 
 /** The SES events the service acts on, and their EventBridge detail types. */
@@ -32,7 +34,8 @@ export const mailEventTypes = [
 /**
  * Everything SES: the invitation templates, the configuration set, its events, and who may send.
  *
- * Creates `InvitationTemplate-<locale>` (`AWS::SES::Template`, one per locale of `templates/`: SES keeps one
+ * Creates `InvitationTemplate-<locale>` and `AccountReadyTemplate-<locale>` (`AWS::SES::Template`, one per
+ * email and locale of the templates directory, each rendered strictly at synth time: SES keeps one
  * template store for its v1 and v2 APIs, and CloudFormation manages it with the v2 template actions, so
  * the mailer's v2 `SendEmail` with `Template.TemplateName` finds them); `ConfigurationSet` (reputation metrics
  * on, the account's suppression list applied for bounces and complaints) unless one is given;
@@ -44,6 +47,8 @@ export class Email extends Construct {
   readonly configurationSet: ses.IConfigurationSet;
   readonly templateNames: readonly string[];
   readonly templatePrefix: string;
+  /** The locales of the templates (the mailer picks the nearest). */
+  readonly locales: readonly string[];
   readonly identityArn: string;
   readonly configurationSetArn: string;
   readonly templateArns: readonly string[];
@@ -55,7 +60,10 @@ export class Email extends Construct {
     super(scope, id);
     this.props = props;
     this.templatePrefix = props.templatePrefix;
-    const templates = invitationTemplates(props.templatePrefix);
+    // A template that does not render, or uses a value the mailer does not send, fails synthesis here.
+    const templates = invitationTemplates(props.templatePrefix, props.templatesDirectory);
+    checkEmailTemplates(templates);
+    this.locales = templateLocales(props.templatesDirectory);
     for (const template of templates) {
       // Construct ids are kept stable: `InvitationTemplate-en` predates the other emails.
       const kind = template.kind === 'invitation' ? 'Invitation' : 'AccountReady';
@@ -97,6 +105,7 @@ export class Email extends Construct {
       SES_FROM: this.props.fromAddress,
       SES_CONFIGURATION_SET: this.configurationSet.configurationSetName,
       SES_TEMPLATE_PREFIX: this.templatePrefix,
+      EMAIL_LOCALES: this.locales.join(','),
     };
   }
 

@@ -54,7 +54,7 @@ describe('cdk.json context', () => {
     ['landingUrl', { landingUrl: 'http://app.example.com/landing' }, [], /landingUrl: Must be an https:\/\/ URL/],
     ['adminAudience (missing)', {}, ['adminAudience'], /adminAudience: .*\(missing\)/],
     ['sesFromAddress', { sesFromAddress: 'Example invitations' }, [], /sesFromAddress: Must be an email address/],
-    ['defaultLocale', { defaultLocale: 'fr' }, [], /defaultLocale: /],
+    ['defaultLocale', { defaultLocale: 'French' }, [], /defaultLocale: Must be a language tag/],
     ['defaultExpiresIn', { defaultExpiresIn: 60 }, [], /defaultExpiresIn: /],
     ['reminderBeforeExpiry', { reminderBeforeExpiry: 604_800 }, [], /reminderBeforeExpiry: Must be shorter than defaultExpiresIn/],
     ['m2mSecretArn', { m2mSecretArn: 'logto/m2m' }, [], /m2mSecretArn: Must be the complete ARN/],

@@ -3,7 +3,10 @@
  * removal policy, an existing alarm topic.
  */
 import { Validations } from 'aws-cdk-lib';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { teamTemplatesFactory } from '../support/templates.ts';
 import { importedM2mSecretArn, logicalId, resources, synthApp, type TestApp } from './app.ts';
 
 let asShipped: TestApp;
@@ -87,4 +90,46 @@ describe('m2mRotationDays', () => {
     expect(Object.keys(off.template.findResources('AWS::SecretsManager::RotationSchedule'))).toEqual([]);
     expect(off.stack.service.m2mRotation).toBeUndefined();
   }, 60_000);
+});
+
+describe("a team's own email templates and brand", () => {
+  const teamTemplates = teamTemplatesFactory();
+  const brand = { brandLogoUrl: 'https://cdn.acme.example/logo.png', brandPrimaryColor: '#0a7c59', brandSupportEmail: 'help@acme.example' };
+
+  afterAll(() => teamTemplates.removeAll());
+
+  it('deploys every email of the directory in every locale it has, and tells the functions the locales and brand', () => {
+    // Prepare / Act
+    const { stack, template } = synthApp({ emailTemplates: teamTemplates.make(), ...brand, defaultLocale: 'fr' });
+
+    // Assess
+    const names = Object.values(resources(template, 'AWS::SES::Template')).map((t) => t.Properties.Template.TemplateName as string);
+    const prefix = stack.service.email.templatePrefix;
+    expect(names.sort()).toEqual(
+      ['invitation', 'account-ready'].flatMap((kind) => ['en', 'de', 'fr'].map((locale) => `${prefix}-${kind}-${locale}`)).sort(),
+    );
+    const french = Object.values(resources(template, 'AWS::SES::Template')).find((t) => t.Properties.Template.TemplateName === `${prefix}-invitation-fr`)!;
+    expect(french.Properties.Template.SubjectPart).toContain('vous invite');
+    const api = resources(template, 'AWS::Lambda::Function')[logicalId(stack, stack.service.functions.api)]!;
+    expect(api.Properties.Environment.Variables).toMatchObject({
+      EMAIL_LOCALES: 'en,de,fr',
+      DEFAULT_LOCALE: 'fr',
+      BRAND_LOGO_URL: brand.brandLogoUrl,
+      BRAND_PRIMARY_COLOR: brand.brandPrimaryColor,
+      BRAND_SUPPORT_EMAIL: brand.brandSupportEmail,
+    });
+  });
+
+  it('fails synthesis naming a template that uses a value the mailer does not send', () => {
+    // Prepare
+    const dir = teamTemplates.make((d) => writeFileSync(join(d, 'account-ready', 'fr', 'body.txt'), '{{{link}}} {{{user.firstName}}}'));
+
+    // Act / Assess
+    expect(() => synthApp({ emailTemplates: dir })).toThrow(/account-ready\/fr text part: uses \{\{user\.firstName\}\}/);
+  });
+
+  it('fails synthesis for a brand colour or a default locale it cannot use', () => {
+    expect(() => synthApp({ brandPrimaryColor: 'purple' })).toThrow(/brandPrimaryColor: Must be a colour/);
+    expect(() => synthApp({ emailTemplates: teamTemplates.make(), defaultLocale: 'it' })).toThrow(/no template for defaultLocale "it" \(have: en, de, fr\)/);
+  });
 });

@@ -103,6 +103,43 @@ describe('SesMailer on aws-ses-v2-local', () => {
     expect(stored.body.html).toContain('ada@example.com');
   });
 
+  it('sends the account-ready email for a provisioned account', async () => {
+    // Act
+    const stored = await sendAndRead(invitation({ kind: 'account-ready' }));
+
+    // Assess
+    expect(stored.subject).toBe('Grace Hopper set up your Acme account');
+    expect(stored.body.html).toContain('>Sign in</a>');
+    expect(stored.body.text).toContain(`\n${link}\n`);
+  });
+
+  it("renders the deployment's brand: logo, colour and support address, escaped in the HTML part", async () => {
+    // Prepare
+    const branded = new SesMailer({
+      client,
+      from,
+      templateNamePrefix: prefix,
+      defaultLocale: 'en',
+      brand: { logoUrl: 'https://cdn.acme.example/logo.png?v=1&size=2', primaryColor: '#0a7c59', supportEmail: 'help@acme.example' },
+    });
+
+    // Act
+    const { messageId } = await branded.sendInvitation(invitation());
+    const store = (await (await fetch(`${endpoint}/store`)).json()) as { emails: StoredEmail[] };
+    const stored = store.emails.find((candidate) => candidate.messageId === messageId)!;
+    const plain = await sendAndRead(invitation());
+
+    // Assess
+    expect(stored.body.html).toContain('<img src="https://cdn.acme.example/logo.png?v=1&amp;size=2" alt="Acme"');
+    expect(stored.body.html).toContain('background-color:#0a7c59');
+    expect(stored.body.html).not.toContain('#5d34f2');
+    expect(stored.body.html).toContain('mailto:help@acme.example');
+    expect(stored.body.text).toContain('Questions? Write to help@acme.example.');
+    expect(plain.body.html).not.toContain('<img');
+    expect(plain.body.html).toContain('background-color:#5d34f2');
+    expect(plain.body.text).not.toContain('Questions?');
+  });
+
   it('sends the German template for de, and for a regional German locale', async () => {
     // Prepare
     const emails = [invitation({ locale: 'de' }), invitation({ locale: 'de-AT' })];

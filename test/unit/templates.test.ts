@@ -1,5 +1,17 @@
 import { describe, expect, it } from 'vitest';
-import { emailKinds, invitationTemplateName, invitationTemplates, supportedLocales } from '../../templates/index.ts';
+import { mkdtempSync, rmSync, cpSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach } from 'vitest';
+import {
+  checkEmailTemplates,
+  emailKinds,
+  invitationTemplateName,
+  invitationTemplates,
+  shippedTemplatesDirectory,
+  supportedLocales,
+  templateLocales,
+} from '../../templates/index.ts';
 
 /** Every `{{...}}` / `{{{...}}}` tag: its braces, an optional block sigil and its first word. */
 function tags(source: string) {
@@ -17,6 +29,7 @@ function values(source: string) {
 }
 
 const plainVariables = ['appName', 'inviterName', 'expiresAt', 'link', 'email'];
+const brandVariables = ['brand.logoUrl', 'brand.primaryColor', 'brand.supportEmail'];
 
 describe('invitation templates', () => {
   const templates = invitationTemplates('test');
@@ -69,8 +82,8 @@ describe('invitation templates', () => {
     // Act
     const used = values(text).map((tag) => tag.word);
 
-    // Assess
-    expect(new Set(used)).toEqual(new Set(plainVariables));
+    // Assess: every value, and of the brand only what text can show
+    expect(new Set(used)).toEqual(new Set([...plainVariables, 'brand.supportEmail']));
     expect(text).toContain('{{#if reminder}}');
     expect(text).toMatch(/^\{\{\{link\}\}\}$/m);
   });
@@ -83,7 +96,8 @@ describe('invitation templates', () => {
     const used = values(html).map((tag) => tag.word);
 
     // Assess
-    expect(new Set(used)).toEqual(new Set(plainVariables.map((name) => `html.${name}`)));
+    expect(new Set(used)).toEqual(new Set([...plainVariables, ...brandVariables].map((name) => `html.${name}`)));
+    expect(html).not.toContain('#5d34f2');
     expect(html).toContain('{{#if reminder}}');
     expect(html).toMatch(/<td[^>]*bgcolor="[^"]+"[^>]*>\s*<a href="\{\{\{html\.link\}\}\}"/);
     expect(html).toMatch(/>\{\{\{html\.link\}\}\}<\/a>/);
@@ -115,5 +129,80 @@ describe('invitation templates', () => {
     expect(readyDe!.html).toContain('Anmelden');
     expect(readyEn!.html).toContain('>Sign in</a>');
     expect(readyEn!.subject).not.toBe(en!.subject);
+  });
+});
+
+describe("a team's own templates directory", () => {
+  const made: string[] = [];
+  /** A copy of the shipped templates, with `change` applied. */
+  const directory = (change: (dir: string) => void = () => undefined) => {
+    const dir = mkdtempSync(join(tmpdir(), 'templates-'));
+    made.push(dir);
+    for (const kind of emailKinds) cpSync(join(shippedTemplatesDirectory, kind), join(dir, kind), { recursive: true });
+    change(dir);
+    return dir;
+  };
+  const problemsOf = (dir: string) => {
+    try {
+      checkEmailTemplates(invitationTemplates('team', dir));
+      return '';
+    } catch (error) {
+      return (error as Error).message;
+    }
+  };
+
+  afterEach(() => {
+    for (const dir of made.splice(0)) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('passes as shipped, and takes the locales it has', () => {
+    // Prepare
+    const dir = directory((d) => {
+      for (const kind of emailKinds) cpSync(join(d, kind, 'en'), join(d, kind, 'fr'), { recursive: true });
+    });
+
+    // Act / Assess
+    expect(problemsOf(shippedTemplatesDirectory)).toBe('');
+    expect(problemsOf(dir)).toBe('');
+    expect(templateLocales(dir)).toEqual(['en', 'de', 'fr']);
+    expect(invitationTemplates('team', dir).map((t) => t.name)).toContain('team-account-ready-fr');
+  });
+
+  it('names a value the mailer does not send', () => {
+    // Prepare
+    const dir = directory((d) => writeFileSync(join(d, 'invitation', 'de', 'body.txt'), '{{{link}}} {{{inviter.title}}}'));
+
+    // Act / Assess
+    expect(problemsOf(dir)).toContain('invitation/de text part: uses {{inviter.title}}, which the mailer does not send');
+  });
+
+  it('names a template that does not compile, a body without the link and a subject of two lines', () => {
+    // Prepare
+    const dir = directory((d) => {
+      writeFileSync(join(d, 'account-ready', 'en', 'body.html'), '<p>{{#if reminder}}open</p>');
+      writeFileSync(join(d, 'account-ready', 'de', 'body.txt'), 'Kein Link.');
+      writeFileSync(join(d, 'invitation', 'en', 'subject.txt'), 'Hi {{{appName}}}\n{{{inviterName}}}');
+    });
+
+    // Act
+    const problems = problemsOf(dir);
+
+    // Assess
+    expect(problems).toContain('account-ready/en HTML part:');
+    expect(problems).toContain('account-ready/de text part: does not contain the link');
+    expect(problems).toContain('invitation/en subject: renders on more than one line');
+  });
+
+  it('names every missing file: each email needs every locale', () => {
+    // Prepare
+    const dir = directory((d) => {
+      cpSync(join(d, 'invitation', 'en'), join(d, 'invitation', 'fr'), { recursive: true });
+      rmSync(join(d, 'account-ready', 'de', 'subject.txt'));
+    });
+
+    // Act / Assess
+    expect(() => invitationTemplates('team', dir)).toThrow(
+      new RegExp(`missing .*account-ready/fr/subject.txt.*account-ready/de/subject.txt|missing .*account-ready/de/subject.txt.*account-ready/fr`),
+    );
   });
 });

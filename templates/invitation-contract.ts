@@ -11,11 +11,11 @@ export function isSupportedLocale(locale: string): locale is SupportedLocale {
 }
 
 /**
- * The emails, one template each per locale (`templates/<kind>/<locale>/`): `invitation` invites to
- * register (magic-link and accept-link: the link is the difference), `account-ready` says a provisioned
- * account waits for its first sign-in. Each has a reminder variant (`reminder` is true).
+ * The emails, one template each per locale (`templates/<kind>/<locale>/`), one per mode: `invitation`
+ * carries a magic link, `accept-link` links to our page that creates the account, `account-ready` says a
+ * provisioned account waits for its first sign-in. Each has its reminder inside (`reminder` is true).
  */
-export const emailKinds = ['invitation', 'account-ready'] as const;
+export const emailKinds = ['invitation', 'accept-link', 'account-ready'] as const;
 export type EmailKind = (typeof emailKinds)[number];
 
 /** The SES template name for one email and locale, e.g. `prod-invitation-de`, `prod-account-ready-en`. */

@@ -59,7 +59,10 @@ export function makeApiHandler(deps: ApiDeps) {
     const locale = (error instanceof AppError && (error.details as { locale?: string } | undefined)?.locale) || browserLocale(header(event, 'accept-language'));
     if (error instanceof AppError && problemCodes.has(error.code)) return problemPage(error.status, error.code as ProblemCode, locale);
     if (error instanceof AppError && error.status < 500) return problemPage(error.status, 'accept.invalid_link', locale);
-    log.error('accept page failed', { error: error instanceof Error ? { name: error.name, message: error.message } : String(error) });
+    const detail = { error: error instanceof Error ? { name: error.name, message: error.message } : String(error) };
+    // Logto or SES unavailable is a passing condition (the page says try again); anything else is a bug.
+    if (error instanceof AppError && error.status === 503) log.warn('accept page unavailable', detail);
+    else log.error('accept page failed', detail);
     return { ...problemPage(503, 'accept.unavailable', locale), headers: { ...problemPage(503, 'accept.unavailable', locale).headers, 'retry-after': '5' } };
   };
 

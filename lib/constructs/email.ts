@@ -34,7 +34,7 @@ export const mailEventTypes = [
 /**
  * Everything SES: the invitation templates, the configuration set, its events, and who may send.
  *
- * Creates `InvitationTemplate-<locale>` and `AccountReadyTemplate-<locale>` (`AWS::SES::Template`, one per
+ * Creates `InvitationTemplate-<locale>`, `AcceptLinkTemplate-<locale>` and `AccountReadyTemplate-<locale>` (`AWS::SES::Template`, one per
  * email and locale of the templates directory, each rendered strictly at synth time: SES keeps one
  * template store for its v1 and v2 APIs, and CloudFormation manages it with the v2 template actions, so
  * the mailer's v2 `SendEmail` with `Template.TemplateName` finds them); `ConfigurationSet` (reputation metrics
@@ -66,7 +66,7 @@ export class Email extends Construct {
     this.locales = templateLocales(props.templatesDirectory);
     for (const template of templates) {
       // Construct ids are kept stable: `InvitationTemplate-en` predates the other emails.
-      const kind = template.kind === 'invitation' ? 'Invitation' : 'AccountReady';
+      const kind = { invitation: 'Invitation', 'accept-link': 'AcceptLink', 'account-ready': 'AccountReady' }[template.kind];
       new ses.CfnTemplate(this, `${kind}Template-${template.locale}`, {
         template: {
           templateName: template.name,

@@ -99,7 +99,14 @@ const createBody = fc
   .record(
     {
       email: mostly(plainEmail, fc.oneof(hostileStrings, fc.constantFrom('ADA@Example.com ', 'a@b', '@', 'x@simulator.amazonses.com'))),
-      mode: mostly(fc.constant('magic-link'), fc.oneof(fc.constantFrom('accept-link', 'provision'), hostileStrings)),
+      mode: fc.oneof(
+        { weight: 6, arbitrary: fc.constant('magic-link') },
+        { weight: 3, arbitrary: fc.constantFrom('accept-link', 'provision') },
+        { weight: 1, arbitrary: hostileStrings },
+      ),
+      name: mostly(fc.string({ minLength: 1, maxLength: 30 }), hostileStrings),
+      // Strong ones (to Logto), weak and breached ones (refused by the policy), hostile ones.
+      password: mostly(fc.constantFrom('Fuzz-Correct-Horse-1', 'abc', 'Password123', 'correcthorsebatterystaple'), hostileStrings),
       roleIds: mostly(fc.array(fc.constantFrom('role-member', 'role-editor', 'role-nope'), { maxLength: 3 }), json),
       organizationIds: mostly(fc.array(fc.constantFrom('org-acme', 'org-nope'), { maxLength: 2 }), json),
       organizationRoleIds: fc.array(fc.constantFrom('orgrole-admin', 'orgrole-nope'), { maxLength: 2 }),
@@ -112,8 +119,11 @@ const createBody = fc
     },
     { requiredKeys: ['email'] },
   )
-  .chain((body) =>
-    fc.option(mostly(plainMetadata, hostileMetadata), { nil: undefined, freq: 2 }).map((metadata) => {
+  .chain((generated) =>
+    fc.tuple(fc.option(mostly(plainMetadata, hostileMetadata), { nil: undefined, freq: 2 }), fc.integer({ min: 0, max: 9 })).map(([metadata, dice]) => {
+      // A password mostly comes with provision, where it belongs; elsewhere now and then (a 422).
+      const { password, ...rest } = generated;
+      const body = password !== undefined && (generated.mode === 'provision' || dice === 0) ? generated : rest;
       const text = JSON.stringify(body);
       return metadata === undefined ? text : `${text.slice(0, -1)},"metadata":${metadata}}`;
     }),

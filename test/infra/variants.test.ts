@@ -106,7 +106,7 @@ describe("a team's own email templates and brand", () => {
     const names = Object.values(resources(template, 'AWS::SES::Template')).map((t) => t.Properties.Template.TemplateName as string);
     const prefix = stack.service.email.templatePrefix;
     expect(names.sort()).toEqual(
-      ['invitation', 'account-ready'].flatMap((kind) => ['en', 'de', 'fr'].map((locale) => `${prefix}-${kind}-${locale}`)).sort(),
+      ['invitation', 'accept-link', 'account-ready'].flatMap((kind) => ['en', 'de', 'fr'].map((locale) => `${prefix}-${kind}-${locale}`)).sort(),
     );
     const french = Object.values(resources(template, 'AWS::SES::Template')).find((t) => t.Properties.Template.TemplateName === `${prefix}-invitation-fr`)!;
     expect(french.Properties.Template.SubjectPart).toContain('vous invite');

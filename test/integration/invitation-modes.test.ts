@@ -9,9 +9,11 @@ import { startLocalStack, type LocalStack } from '../../local/stack.ts';
 import {
   adminToken,
   auditTrail,
+  clearLogtoFaults,
   client,
   follow,
   inbox,
+  injectLogtoFault,
   logtoView,
   openAcceptPage,
   submitAcceptForm,
@@ -57,6 +59,7 @@ describe('accept-link', () => {
     const { id, link } = await inviteAcceptLink(address, { roleIds: ['role-member'], organizationIds: ['org-acme'], metadata: { team: 'blue' } });
     expect(link.origin).toBe(stack.apiUrl);
     expect(link.searchParams.get('token')).toMatch(new RegExp(`^${id}\\.[\\w-]{43}$`));
+    expect((await inbox(stack, address)).at(-1)!.body.html).toContain('>Create your account</a>');
 
     // Act: open the page
     const visit = await openAcceptPage(link);
@@ -397,5 +400,114 @@ describe('provision', () => {
     expect(body).not.toContain(secret);
     expect(scanned).not.toContain(secret);
     expect(scanned).not.toContain(createHash('sha256').update(secret).digest('hex'));
+  });
+});
+
+describe('passwords stay out of logs; Logto down; provisioned users deleted when the deployment says so', () => {
+  let debugStack: LocalStack;
+  let debugAdmin: ReturnType<typeof client>;
+  const written: string[] = [];
+  const capture = (chunk: unknown) => {
+    written.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk as Uint8Array).toString('utf8'));
+    return true;
+  };
+  let restore: () => void = () => undefined;
+
+  beforeAll(async () => {
+    debugStack = await startLocalStack({ jobDelayScale: 0, logLevel: 'DEBUG', env: { PROVISIONED_USER_ON_END: 'delete' } });
+    debugAdmin = client(debugStack.apiUrl, await adminToken(debugStack));
+    const [out, err] = [process.stdout.write.bind(process.stdout), process.stderr.write.bind(process.stderr)];
+    process.stdout.write = ((chunk: unknown, ...rest: unknown[]) => capture(chunk) && out(chunk as string, ...(rest as []))) as typeof process.stdout.write;
+    process.stderr.write = ((chunk: unknown, ...rest: unknown[]) => capture(chunk) && err(chunk as string, ...(rest as []))) as typeof process.stderr.write;
+    restore = () => {
+      process.stdout.write = out;
+      process.stderr.write = err;
+    };
+  });
+
+  afterAll(async () => {
+    restore();
+    await debugStack?.close();
+  });
+
+  it('writes no password to the logs, whatever happens to the request', async () => {
+    // Prepare
+    const secret = 'Log-Secret-8812-Walrus';
+    const view = await logtoView(debugStack);
+
+    // Act: a provision create, one Logto refuses to answer (a 500 the service logs), an accept form with the password, a refused one
+    await debugAdmin.post('/v1/invitations', { email: email('log-prov'), mode: 'provision', password: secret });
+    await injectLogtoFault(debugStack, { method: 'POST', pathPrefix: '/api/users', status: 500, count: 10 });
+    const failed = await debugAdmin.post('/v1/invitations', { email: email('log-fail'), mode: 'provision', password: `${secret}-2` });
+    await clearLogtoFaults(debugStack);
+    const address = email('log-accept');
+    await debugAdmin.post('/v1/invitations', { email: address, mode: 'accept-link' });
+    const link = urlIn((await inbox(debugStack, address)).at(-1)!, '/v1/accept');
+    const visit = await openAcceptPage(link);
+    await submitAcceptForm(link, visit, { name: 'Logged', password: `${secret}!` });
+    await submitAcceptForm(link, visit, { name: 'Logged', password: 'abc' });
+    await debugStack.standIn!.idle();
+
+    // Assess: the service did log (so the check can fail), and never a password
+    const logs = written.join('');
+    expect(failed.status).toBe(503);
+    expect(logs).toMatch(/"level":"(WARN|DEBUG|INFO)"/);
+    expect(logs).not.toContain(secret);
+    expect(await view.user(address)).toBeDefined();
+  });
+
+  it('answers 503 and stores nothing when Logto is down for a provision create; the retry works', async () => {
+    // Prepare
+    const address = email('down');
+    await injectLogtoFault(debugStack, { method: 'POST', pathPrefix: '/api/users', status: 503, count: 10 });
+
+    // Act
+    const refused = await debugAdmin.post('/v1/invitations', { email: address, mode: 'provision' });
+    await clearLogtoFaults(debugStack);
+    const retried = await debugAdmin.post('/v1/invitations', { email: address, mode: 'provision' });
+
+    // Assess
+    expect(refused.status).toBe(503);
+    expect(refused.body.code).toBe('logto.unavailable');
+    expect(retried.status).toBe(201);
+    const listed = (await debugAdmin.get(`/v1/invitations?email=${encodeURIComponent(address)}`)).body.data;
+    expect(listed.map((inv: { id: string }) => inv.id)).toEqual([retried.body.id]);
+  });
+
+  it('shows the accept form again after Logto failed, and the next submission creates the one user', async () => {
+    // Prepare
+    const address = email('form-down');
+    const created = await debugAdmin.post('/v1/invitations', { email: address, mode: 'accept-link' });
+    const link = urlIn((await inbox(debugStack, address)).at(-1)!, '/v1/accept');
+    const visit = await openAcceptPage(link);
+    await injectLogtoFault(debugStack, { method: 'POST', pathPrefix: '/api/users', status: 503, count: 10 });
+
+    // Act
+    const failed = await submitAcceptForm(link, visit, { name: 'Ada', password: strongPassword });
+    await clearLogtoFaults(debugStack);
+    const retried = await submitAcceptForm(link, await openAcceptPage(link), { name: 'Ada', password: strongPassword });
+
+    // Assess
+    expect(failed.status).toBe(503);
+    expect(failed.html).toContain('Nothing was changed');
+    expect((await debugAdmin.get(`/v1/invitations/${created.body.id}`)).body.status).toBe('accepted');
+    expect(retried.status).toBe(303);
+  });
+
+  it('deletes the provisioned user on revoke when the deployment says delete, and records it', async () => {
+    // Prepare
+    const address = email('delete');
+    const created = await debugAdmin.post('/v1/invitations', { email: address, mode: 'provision' });
+    const view = await logtoView(debugStack);
+    const userId = (await view.user(address))!.id;
+
+    // Act
+    const revoked = await debugAdmin.post(`/v1/invitations/${created.body.id}/revoke`);
+
+    // Assess
+    expect(revoked.status).toBe(200);
+    expect(await view.user(address)).toBeUndefined();
+    const events = (await debugAdmin.get(`/v1/invitations/${created.body.id}/events`)).body as { type: string; data?: Record<string, unknown> }[];
+    expect(events.find((event) => event.type === 'account_closed')?.data).toMatchObject({ userId, action: 'deleted' });
   });
 });

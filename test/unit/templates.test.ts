@@ -43,8 +43,8 @@ describe('invitation templates', () => {
 
     // Assess
     expect(supportedLocales).toEqual(['en', 'de']);
-    expect(emailKinds).toEqual(['invitation', 'account-ready']);
-    expect(found).toEqual(['invitation/en', 'invitation/de', 'account-ready/en', 'account-ready/de']);
+    expect(emailKinds).toEqual(['invitation', 'accept-link', 'account-ready']);
+    expect(found).toEqual(['invitation/en', 'invitation/de', 'accept-link/en', 'accept-link/de', 'account-ready/en', 'account-ready/de']);
     for (const template of templates) {
       expect(template.subject.length, template.locale).toBeGreaterThan(0);
       expect(template.html, template.locale).toContain('</html>');
@@ -59,7 +59,14 @@ describe('invitation templates', () => {
     // Assess
     expect(invitationTemplateName('prod', 'de')).toBe('prod-invitation-de');
     expect(invitationTemplateName('prod', 'en', 'account-ready')).toBe('prod-account-ready-en');
-    expect(names).toEqual(['test-invitation-en', 'test-invitation-de', 'test-account-ready-en', 'test-account-ready-de']);
+    expect(names).toEqual([
+      'test-invitation-en',
+      'test-invitation-de',
+      'test-accept-link-en',
+      'test-accept-link-de',
+      'test-account-ready-en',
+      'test-account-ready-de',
+    ]);
   });
 
   it.each(cases)('%s: the subject is one line naming the inviter and the app, with a reminder variant', (name) => {
@@ -129,6 +136,8 @@ describe('invitation templates', () => {
     expect(readyDe!.html).toContain('Anmelden');
     expect(readyEn!.html).toContain('>Sign in</a>');
     expect(readyEn!.subject).not.toBe(en!.subject);
+    expect(byCase('accept-link/en').html).toContain('>Create your account</a>');
+    expect(byCase('accept-link/de').text).toContain('Konto');
   });
 });
 

@@ -19,7 +19,7 @@ export function invitationIdOf(token: string): string | undefined {
 export function createAcceptLinkMode(ctx: LibraryContext): ModeStrategy {
   const { identity, ids, settings } = ctx;
   return {
-    email: 'invitation',
+    email: 'accept-link',
     prepare: async (invitation) => invitation,
     discard: async () => undefined,
     async issue(invitation) {

@@ -20,7 +20,7 @@ import { LogtoManagementClient } from '../lambdas/adapters/logto-management-clie
 import { ensureLogtoWebhook, readLogtoWebhook, webhookEvents } from '../lambdas/adapters/logto-webhooks.ts';
 import { StaticSecrets } from '../lambdas/adapters/secrets.ts';
 import { createSesMailerClient, SesMailer } from '../lambdas/adapters/ses-mailer.ts';
-import { brandOf, invitationSettings, readConfig, envSchema, type ServiceConfig } from '../lambdas/composition/config.ts';
+import { accessRequestLimitsOf, brandOf, invitationSettings, readConfig, envSchema, type ServiceConfig } from '../lambdas/composition/config.ts';
 import { buildService, type Service } from '../lambdas/composition/service.ts';
 import type { Clock } from '../lambdas/domain/ports.ts';
 import { ensureInvitationTemplates, templateLocales } from '../templates/index.ts';
@@ -277,6 +277,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         return secrets.webhookSigningKey();
       },
       settings: invitationSettings(config),
+      accessRequestLimits: accessRequestLimitsOf(config),
       log,
       ...(options.clock && { clock: options.clock }),
     });

@@ -91,3 +91,20 @@ export function modeWalkthroughs({ api, ses }: Pick<WalkthroughUrls, 'api' | 'se
   ].join('\n');
   return { acceptLink, provision };
 }
+
+/** Collecting who to invite: someone asks, an admin approves (it reuses `TOKEN` from step 1 of {@link walkthrough}). */
+export function requestWalkthrough({ api, ses }: Pick<WalkthroughUrls, 'api' | 'ses'>): string {
+  const auth = '-H "authorization: Bearer $TOKEN"';
+  return [
+    '# someone asks to be invited: no token (anyone may; the form is at /v1/request-access), and the same answer for every email',
+    `curl -s ${api}/v1/access-requests -H 'content-type: application/json' -d '{"email":"sam@example.com","name":"Sam","message":"I run the Acme team."}'; echo`,
+    '',
+    '# an admin finds it among the pending requests and approves it into an invitation, choosing mode and roles',
+    `REQ=$(curl -s "${api}/v1/access-requests?status=pending" ${auth} | ${json('$.data.find(r=>r.email==="sam@example.com").id')}); echo $REQ`,
+    `curl -s ${api}/v1/access-requests/$REQ/approve ${auth} -H 'content-type: application/json' -d '{"mode":"accept-link","roleIds":["role-member"]}'; echo`,
+    '',
+    '# the request is approved, and its invitation email is in the inbox',
+    `curl -s ${api}/v1/access-requests?status=approved ${auth}; echo`,
+    `curl -s ${ses}/store | ${json('$.emails.filter(e=>e.destination.to.includes("sam@example.com")).at(-1).subject')}`,
+  ].join('\n');
+}

@@ -8,6 +8,7 @@ import {
   DeleteItemCommand,
   GetItemCommand,
   PutItemCommand,
+  QueryCommand,
   UpdateItemCommand,
   paginateQuery,
   type AttributeValue,
@@ -17,7 +18,12 @@ import {
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { AppError } from '../domain/errors.ts';
 import { effectiveStatus, invitationStatuses, isFinal, type Invitation, type InvitationStatus } from '../domain/invitation.ts';
+import { accessRequestStatuses } from '../domain/ports.ts';
 import type {
+  AccessRequest,
+  AccessRequestPage,
+  AccessRequestStatus,
+  AccessRequestStore,
   DeliveryLog,
   IdempotencyBegin,
   IdempotencyStore,
@@ -25,6 +31,7 @@ import type {
   InvitationStore,
   ListPage,
   ListQuery,
+  RateLimiter,
   StoredResponse,
 } from '../domain/ports.ts';
 import { errorName, indexes, type GlobalIndex } from './dynamo-table.ts';
@@ -52,7 +59,14 @@ const keys = {
   slot: (email: string): Key => ({ pk: `EMAIL#${email}`, sk: 'PENDING' }),
   idempotency: (key: string): Key => ({ pk: `IDEMPOTENCY#${key}`, sk: 'IDEMPOTENCY' }),
   delivery: (key: string): Key => ({ pk: `DELIVERY#${key}`, sk: 'DELIVERY' }),
+  accessRequest: (id: string): Key => ({ pk: `REQ#${id}`, sk: 'ACCESS_REQUEST' }),
+  accessSlot: (email: string): Key => ({ pk: `REQEMAIL#${email}`, sk: 'PENDING' }),
+  rate: (key: string, window: number): Key => ({ pk: `RATE#${key}`, sk: `WINDOW#${window}` }),
+  formKey: (): Key => ({ pk: 'SETTINGS#access-form', sk: 'KEY' }),
 };
+
+/** Access requests share the byStatus index with invitations, under their own partitions. */
+const accessStatusKey = (status: AccessRequestStatus) => `access:${status}`;
 
 const absent: Condition = { expression: 'attribute_not_exists(pk)' };
 
@@ -69,7 +83,7 @@ export interface DynamoInvitationStoreOptions {
 /** The longest an invitation stays pending: an event's TTL counts from the latest it can become final. */
 const MAX_LIFETIME_SECONDS = 30 * 24 * 3600;
 
-export class DynamoInvitationStore implements InvitationStore, IdempotencyStore, DeliveryLog {
+export class DynamoInvitationStore implements InvitationStore, IdempotencyStore, DeliveryLog, AccessRequestStore, RateLimiter {
   private readonly client: DynamoDBClient;
   private readonly tableName: string;
   private readonly retentionSeconds: number | undefined;
@@ -206,6 +220,81 @@ export class DynamoInvitationStore implements InvitationStore, IdempotencyStore,
    * (final, past `expiresAt`, or missing). Each take-over is conditioned on the slot still pointing at the
    * holder we judged, so of two racing creators only one moves it.
    */
+  /**
+   * The email's slot first (one pending request per email; a slot whose request was decided is taken
+   * over), then the request. A process dying between the two leaves a slot naming a missing request,
+   * which the next request for the email takes over.
+   */
+  async createAccessRequest(request: AccessRequest): Promise<boolean> {
+    const slot = { ...keys.accessSlot(request.email), kind: 'access-slot', requestId: request.id };
+    if (!(await this.putItem(slot, absent))) {
+      const holder = (await this.getItem(keys.accessSlot(request.email)))?.requestId as string | undefined;
+      const held = holder === undefined ? undefined : await this.getAccessRequest(holder);
+      if (held?.status === 'pending') return false;
+      if (!(await this.putItem(slot, { expression: 'requestId = :holder', values: { ':holder': holder } }))) return false;
+    }
+    if (!(await this.putItem(accessRequestItem(request, this.retentionSeconds), absent))) {
+      throw new Error(`Access request ${request.id} already exists: ids must be unique.`);
+    }
+    return true;
+  }
+
+  async getAccessRequest(id: string): Promise<AccessRequest | undefined> {
+    const item = await this.getItem(keys.accessRequest(id));
+    return item && toAccessRequest(item);
+  }
+
+  async replaceAccessRequest(next: AccessRequest, expectedVersion: number): Promise<boolean> {
+    if (next.version !== expectedVersion + 1) throw new Error(`Access request ${next.id}: version ${next.version} must follow ${expectedVersion}.`);
+    const written = await this.putItem(accessRequestItem(next, this.retentionSeconds), versionIs(expectedVersion));
+    if (written && next.status !== 'pending') {
+      await this.deleteItem(keys.accessSlot(next.email), { expression: 'requestId = :holder', values: { ':holder': next.id } });
+    }
+    return written;
+  }
+
+  async listAccessRequests(query: { status?: AccessRequestStatus; limit: number; cursor?: string }): Promise<AccessRequestPage> {
+    const before = query.cursor === undefined ? undefined : decodeCursor(query.cursor);
+    const statuses = query.status ? [query.status] : accessRequestStatuses;
+    const found = await Promise.all(statuses.map((status) => this.newestItems(indexes.byStatus, accessStatusKey(status), before, query.limit + 1)));
+    const merged = found
+      .flat()
+      .map(toAccessRequest)
+      .sort((a, b) => compareDesc(createdKey(a), createdKey(b)));
+    const items = merged.slice(0, query.limit);
+    const last = items.at(-1);
+    return { items, nextCursor: merged.length > query.limit && last ? encodeCursor(createdKey(last)) : undefined };
+  }
+
+  /**
+   * One conditional increment per hit: the window's counter item is created by the first, refused once it
+   * reached `limit`, and given a TTL so the table forgets it (dynalite keeps it; a new window is a new item).
+   */
+  async hit(key: string, limit: number, windowSeconds: number, now: Date): Promise<boolean> {
+    const window = Math.floor(epochSeconds(now) / windowSeconds);
+    return this.updateItem(keys.rate(key, window), 'ADD #count :one SET #ttl = :ttl, kind = :kind', {
+      expression: 'attribute_not_exists(#count) OR #count < :limit',
+      names: { '#count': 'count', '#ttl': 'ttl' },
+      values: { ':one': 1, ':limit': limit, ':ttl': (window + 2) * windowSeconds, ':kind': 'rate' },
+    });
+  }
+
+  /**
+   * The key that signs the request form's tokens: made on first use, the same for every function reading
+   * the table, never leaving it (anyone who can read it can read the requests too).
+   */
+  async accessFormKey(): Promise<string> {
+    const made = randomBytes(32).toString('base64url');
+    await this.putItem({ ...keys.formKey(), kind: 'settings', key: made }, absent);
+    return (await this.getItem(keys.formKey()))!.key as string;
+  }
+
+  /** Up to `want` items of one index partition older than `before`, newest first. */
+  private async newestItems(index: GlobalIndex, partition: string, before: string | undefined, want: number): Promise<Item[]> {
+    const { Items = [] } = await this.client.send(new QueryCommand({ ...this.newestFirst(index, partition, before), Limit: want }));
+    return Items.map((item) => unmarshall(item));
+  }
+
   private async claimSlot(invitation: Invitation, now: Date): Promise<void> {
     const slot = { ...keys.slot(invitation.email), kind: 'pending-slot', invitationId: invitation.id };
     let condition = absent;
@@ -237,18 +326,7 @@ export class DynamoInvitationStore implements InvitationStore, IdempotencyStore,
   /** Newest first from one index partition; Query's Limit counts before `keep`, so it pages until enough. */
   private newestIn(index: GlobalIndex, partition: string): Source {
     return async (before, want, keep) => {
-      const olderThan = before === undefined ? '' : ' AND #sk < :before';
-      const pages = paginateQuery(
-        { client: this.client, pageSize: want },
-        {
-          TableName: this.tableName,
-          IndexName: index.indexName,
-          KeyConditionExpression: `#pk = :pk${olderThan}`,
-          ExpressionAttributeNames: { '#pk': index.partitionKey.name, ...(olderThan && { '#sk': index.sortKey.name }) },
-          ExpressionAttributeValues: marshall({ ':pk': partition, ':before': before }, { removeUndefinedValues: true }),
-          ScanIndexForward: false,
-        },
-      );
+      const pages = paginateQuery({ client: this.client, pageSize: want }, this.newestFirst(index, partition, before));
       const found: Invitation[] = [];
       for await (const page of pages) {
         for (const item of page.Items ?? []) {
@@ -258,6 +336,19 @@ export class DynamoInvitationStore implements InvitationStore, IdempotencyStore,
         }
       }
       return found;
+    };
+  }
+
+  /** The Query of one index partition, newest first, older than `before` (a `createdKey`) if given. */
+  private newestFirst(index: GlobalIndex, partition: string, before: string | undefined): QueryCommandInput {
+    const olderThan = before === undefined ? '' : ' AND #sk < :before';
+    return {
+      TableName: this.tableName,
+      IndexName: index.indexName,
+      KeyConditionExpression: `#pk = :pk${olderThan}`,
+      ExpressionAttributeNames: { '#pk': index.partitionKey.name, ...(olderThan && { '#sk': index.sortKey.name }) },
+      ExpressionAttributeValues: marshall({ ':pk': partition, ':before': before }, { removeUndefinedValues: true }),
+      ScanIndexForward: false,
     };
   }
 
@@ -375,6 +466,23 @@ function fromFirstRelease(stored: Invitation, tokenId: unknown): Invitation {
 }
 
 /** The listing order and cursor: creation time, then id to break ties. */
+/** A decided request gets its `ttl`, as a final invitation does. */
+function accessRequestItem(request: AccessRequest, retentionSeconds?: number): Item {
+  return {
+    ...request,
+    ...keys.accessRequest(request.id),
+    kind: 'access-request',
+    statusKey: accessStatusKey(request.status),
+    createdKey: createdKey(request),
+    ttl: retentionSeconds && request.status !== 'pending' ? epochSeconds(new Date(request.updatedAt)) + retentionSeconds : undefined,
+  };
+}
+
+function toAccessRequest(item: Item): AccessRequest {
+  const { pk: _pk, sk: _sk, kind: _kind, statusKey: _status, createdKey: _created, ttl: _ttl, ...request } = item;
+  return request as unknown as AccessRequest;
+}
+
 function createdKey(invitation: Pick<Invitation, 'createdAt' | 'id'>): string {
   return `${isoKey(invitation.createdAt)}#${invitation.id}`;
 }

@@ -16,8 +16,8 @@ import { SecretsManagerSecrets } from '../adapters/secrets.ts';
 import { createSesMailerClient, SesMailer } from '../adapters/ses-mailer.ts';
 import { SqsJobQueue } from '../adapters/sqs-job-queue.ts';
 import { StepFunctionsScheduler } from '../adapters/step-functions-scheduler.ts';
-import { brandOf, envSchema, invitationSettings, readConfig } from './config.ts';
-import { logger, countEvent, tracer } from './observability.ts';
+import { accessRequestLimitsOf, brandOf, envSchema, invitationSettings, readConfig } from './config.ts';
+import { countAccessRequest, countEvent, logger, tracer } from './observability.ts';
 import { buildService } from './service.ts';
 
 export const awsEnvSchema = z.intersection(
@@ -80,6 +80,7 @@ export function buildAwsService(env: Record<string, string | undefined> = proces
     verifier: createAccessTokenVerifier({ issuer: config.ADMIN_ISSUER, audience: config.ADMIN_AUDIENCE }),
     webhookSigningKey: (options) => secrets.webhookSigningKey(options),
     settings: invitationSettings(config),
+    accessRequestLimits: { ...accessRequestLimitsOf(config), count: countAccessRequest },
     log: logger,
   });
 }

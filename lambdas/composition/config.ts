@@ -32,6 +32,13 @@ export const envSchema = z
       .transform((value) => value.split(',').map((item) => item.trim()).filter(Boolean))
       .pipe(z.array(z.enum(['name', 'password']))),
     PROVISIONED_USER_ON_END: z.enum(['suspend', 'delete']).default('suspend'),
+    /** Access requests one IP may make per hour (over it: 429), and one email per day (over it: dropped, still 202). */
+    ACCESS_REQUESTS_PER_IP_HOUR: z.coerce.number().int().min(1).default(10),
+    ACCESS_REQUESTS_PER_EMAIL_DAY: z.coerce.number().int().min(1).default(3),
+    /** The request form is refused (silently) when sent sooner than this after it was shown: bots fill at once. */
+    ACCESS_FORM_MIN_SECONDS: z.coerce.number().min(0).default(3),
+    /** Origins allowed to frame the request form (`frame-ancestors`); none by default. */
+    ACCESS_FORM_FRAME_ANCESTORS: list.pipe(z.array(z.url({ protocol: /^https?$/ }))),
     /** haveibeenpwned's Pwned Passwords range API, for the password policy's breached-password rule. */
     PWNED_RANGE_URL: z.url().default('https://api.pwnedpasswords.com/range/'),
     /** URL prefixes (origin and path) an invitation's `redirectUrl` must fall under. */
@@ -62,6 +69,14 @@ export const envSchema = z
   }));
 
 export type ServiceConfig = z.output<typeof envSchema>;
+
+/** The access-request limits of the config, as the API handler applies them. */
+export const accessRequestLimitsOf = (config: ServiceConfig) => ({
+  perIpPerHour: config.ACCESS_REQUESTS_PER_IP_HOUR,
+  perEmailPerDay: config.ACCESS_REQUESTS_PER_EMAIL_DAY,
+  minFillSeconds: config.ACCESS_FORM_MIN_SECONDS,
+  frameAncestors: config.ACCESS_FORM_FRAME_ANCESTORS,
+});
 
 /** The brand values of the config, as the mailer sends them. */
 export const brandOf = (config: ServiceConfig) => ({

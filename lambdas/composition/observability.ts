@@ -23,6 +23,12 @@ export function countEvent(type: EventType): void {
   metrics.addMetric(`Invitation${name}`, MetricUnit.Count, 1);
 }
 
+/** `dropped_bot` -> `AccessRequestDroppedBot`: what became of each request to be invited (the answer never says). */
+export function countAccessRequest(outcome: string): void {
+  const name = outcome.split('_').map((word) => word[0]!.toUpperCase() + word.slice(1)).join('');
+  metrics.addMetric(`AccessRequest${name}`, MetricUnit.Count, 1);
+}
+
 /** Traces the invocation, flushes the metrics it recorded, and puts the request id on every log line. */
 export function instrument<E, R>(handler: (event: E, context: Context) => Promise<R>) {
   return middy(handler)

@@ -5,6 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { createInvitationLibrary, type InvitationSettings } from '../domain/invitations.ts';
 import type {
+  AccessRequestStore,
   Clock,
   DeliveryLog,
   IdempotencyStore,
@@ -14,8 +15,9 @@ import type {
   LifecycleScheduler,
   Mailer,
   PasswordChecker,
+  RateLimiter,
 } from '../domain/ports.ts';
-import { makeApiHandler, type TokenVerifier } from '../handlers/api.ts';
+import { makeApiHandler, type AccessRequestOptions, type TokenVerifier } from '../handlers/api.ts';
 import type { Log } from '../handlers/http/respond.ts';
 import { openApiDocument } from '../handlers/http/openapi.ts';
 import { makeJobsHandler } from '../handlers/jobs.ts';
@@ -24,7 +26,8 @@ import { makeMailEventsHandler } from '../handlers/mail-events.ts';
 import { makeWebhookHandler } from '../handlers/webhook.ts';
 
 export interface ServicePorts {
-  store: InvitationStore & IdempotencyStore & DeliveryLog;
+  store: InvitationStore & IdempotencyStore & DeliveryLog & AccessRequestStore & RateLimiter & { accessFormKey(): Promise<string> };
+  accessRequestLimits: Pick<AccessRequestOptions, 'perIpPerHour' | 'perEmailPerDay' | 'minFillSeconds' | 'frameAncestors' | 'count'>;
   identity: IdentityProvider;
   passwords: PasswordChecker;
   mailer: Mailer;
@@ -48,13 +51,18 @@ export function buildService(ports: ServicePorts) {
   const clock = ports.clock ?? systemClock;
   const invitations = createInvitationLibrary({
     store: ports.store,
+    accessRequests: ports.store,
     identity: ports.identity,
     passwords: ports.passwords,
     mailer: ports.mailer,
     jobs: ports.jobs,
     lifecycle: ports.lifecycle,
     clock,
-    ids: { invitationId: newInvitationId, secret: () => randomBytes(32).toString('base64url') },
+    ids: {
+      invitationId: newInvitationId,
+      accessRequestId: () => `req_${randomBytes(16).toString('base64url')}`,
+      secret: () => randomBytes(32).toString('base64url'),
+    },
     settings: ports.settings,
   });
   // Built on the first request for it, not at every function's cold start.
@@ -69,6 +77,12 @@ export function buildService(ports: ServicePorts) {
       log: ports.log,
       openapi: () => (openapi ??= openApiDocument()),
       acceptUrl: ports.settings.acceptUrl,
+      accessRequests: {
+        limiter: ports.store,
+        formKey: () => ports.store.accessFormKey(),
+        ...ports.accessRequestLimits,
+        appName: ports.settings.appName,
+      },
     }),
     webhook: makeWebhookHandler({
       invitations,

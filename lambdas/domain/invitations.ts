@@ -12,6 +12,7 @@ import { AppError } from './errors.ts';
 import { effectiveStatus, outstandingSend, type Invitation, type InvitationMode, type Inviter } from './invitation.ts';
 import type { Actor, ListPage, ListQuery } from './ports.ts';
 import { createAcceptForm } from './library/accept-form.ts';
+import { createAccessRequests } from './library/access-requests.ts';
 import { createAcceptance } from './library/acceptance.ts';
 import { createContext, type InvitationDeps } from './library/context.ts';
 import { createDelivery, withSendRequested } from './library/delivery.ts';
@@ -43,6 +44,8 @@ export interface CreateInput {
   reminder?: boolean;
   /** provision only: set at Logto, never stored, logged or echoed. */
   password?: string;
+  /** Where the invitation came from (an access request, a referral): recorded on its `created` event. */
+  origin?: Record<string, unknown>;
 }
 
 export interface Created {
@@ -62,6 +65,7 @@ export function createInvitationLibrary(deps: InvitationDeps) {
   const delivery = createDelivery(ctx, modes, acceptance);
   const lifecycle = createLifecycle(ctx, acceptance, delivery);
   const acceptForm = createAcceptForm(ctx, acceptance);
+  const accessRequests = createAccessRequests(ctx, async (input, actor) => (await create(input as CreateInput, actor)).invitation);
 
   function checkRules(input: CreateInput): void {
     const domain = input.email.slice(input.email.lastIndexOf('@') + 1);
@@ -157,7 +161,7 @@ export function createInvitationLibrary(deps: InvitationDeps) {
         await mode.discard(withLink);
         throw error;
       }
-      await ctx.record(withLink.id, 'created', actor);
+      await ctx.record(withLink.id, 'created', actor, input.origin);
       await lifecycle.scheduleNow(withLink);
     };
 
@@ -239,6 +243,7 @@ export function createInvitationLibrary(deps: InvitationDeps) {
 
   return {
     create,
+    accessRequests,
     get: ctx.load,
     list: (query: ListQuery): Promise<ListPage> => store.list(query, clock.now()),
     events: async (id: string) => {

@@ -69,6 +69,50 @@ export interface InvitationStore {
   listEvents(invitationId: string): Promise<InvitationEvent[]>;
 }
 
+export const accessRequestStatuses = ['pending', 'approved', 'declined'] as const;
+export type AccessRequestStatus = (typeof accessRequestStatuses)[number];
+
+/** Someone asked to be invited (the public form, or a team's own website calling the API). */
+export interface AccessRequest {
+  id: string;
+  email: string;
+  name?: string;
+  message?: string;
+  status: AccessRequestStatus;
+  createdAt: string;
+  updatedAt: string;
+  /** The invitation its approval created. */
+  invitationId?: string;
+  decidedBy?: Actor;
+  decidedAt?: string;
+  /** An approval under way: another waits until it settles, or until `until` if its worker died. */
+  approving?: { until: string };
+  /** Incremented on every write: the store's optimistic lock. */
+  version: number;
+}
+
+export interface AccessRequestPage {
+  items: AccessRequest[];
+  nextCursor?: string;
+}
+
+/** Access requests, in the invitations table. */
+export interface AccessRequestStore {
+  /** Stores a new request unless the email has a pending one (then false, and nothing is written). */
+  createAccessRequest(request: AccessRequest): Promise<boolean>;
+  getAccessRequest(id: string): Promise<AccessRequest | undefined>;
+  /** Like {@link InvitationStore.replace}; frees the email for a new request when `next` leaves pending. */
+  replaceAccessRequest(next: AccessRequest, expectedVersion: number): Promise<boolean>;
+  /** Newest first, without a table scan. */
+  listAccessRequests(query: { status?: AccessRequestStatus; limit: number; cursor?: string }): Promise<AccessRequestPage>;
+}
+
+/** Fixed-window counters (per IP, per email, per referrer). */
+export interface RateLimiter {
+  /** Counts one hit of `key` in the current window of `windowSeconds`; false when that makes more than `limit`. */
+  hit(key: string, limit: number, windowSeconds: number, now: Date): Promise<boolean>;
+}
+
 export interface StoredResponse {
   statusCode: number;
   body: string;
@@ -239,6 +283,8 @@ export interface Clock {
 
 export interface IdGenerator {
   invitationId(): string;
+  /** `req_` and 128 random bits. */
+  accessRequestId(): string;
   /** 256 random bits, base64url: the secret of an accept link. */
   secret(): string;
 }

@@ -26,7 +26,8 @@ export const sesThresholds = { bounceRate: 0.02, complaintRate: 0.0008 } as cons
  * Creates `Topic` (unless given; TLS enforced) and: `<Function>Errors` and `<Function>Throttles` for every
  * function (any in 5 minutes); `<Queue>Depth` for every dead-letter queue (a message visible);
  * `LifecycleFailed` and `LifecycleTimedOut` (any execution in 5 minutes); `RegistrationBlocked` (someone
- * registered through a link of an ended invitation and was suspended); `SesBounceRate` (>= 2%) and
+ * registered through a link of an ended invitation and was suspended); `AccessRequestFlood` (100 requests to be
+ * invited refused for their IP in 5 minutes); `SesBounceRate` (>= 2%) and
  * `SesComplaintRate` (>= 0.08%) on the account's SES reputation metrics (`AWS/SES`), over an hour.
  * Missing data is not breaching: a quiet service is not an incident.
  */
@@ -87,6 +88,18 @@ export class Alarms extends Construct {
       }),
       1,
       'Someone registered through a link of a revoked, expired or undeliverable invitation and was suspended at Logto: see the invitation\'s audit trail (registration_blocked).',
+    );
+
+    alarm(
+      'AccessRequestFlood',
+      new cloudwatch.Metric({
+        namespace: serviceMetrics.namespace,
+        metricName: 'AccessRequestRateLimited',
+        dimensionsMap: { service: serviceMetrics.service },
+        ...fiveMinutes,
+      }),
+      100,
+      'Over 100 requests to be invited were refused for their IP in 5 minutes: someone is flooding the public form (API Gateway throttles the route; consider a WAF).',
     );
 
     const reputation = (metricName: string) =>

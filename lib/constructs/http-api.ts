@@ -29,7 +29,8 @@ export const catchAllReason = 'Catch-all: answers unknown paths and methods with
  * The HTTP API (API Gateway v2, payload format 2.0), its routes created from the route table
  * (`lambdas/handlers/http/routes.ts`) and not from a copy of it.
  *
- * Creates `Api`, its `DefaultStage` (`$default`, auto-deployed, throttled, JSON access logs to `AccessLogs`),
+ * Creates `Api`, its `DefaultStage` (`$default`, auto-deployed, throttled, open POST routes throttled tighter,
+ * JSON access logs to `AccessLogs`),
  * one route per route-table entry to the function named by its `fn`, and a `$default` route to the API
  * function so unknown paths get the contract's error body instead of API Gateway's `{"message":"Not Found"}`.
  * API Gateway authorizes no route: see {@link authorizationInHandler}.
@@ -85,6 +86,14 @@ export class HttpApi extends Construct {
       },
     });
     this.url = this.stage.url;
+    // Open routes anyone can call in a loop get their own, tighter throttle (the L2 stage has no route
+    // settings; the L1 property is a JSON map, so its keys are written as CloudFormation spells them).
+    const routeSettings = Object.fromEntries(
+      (routes as readonly Route[])
+        .filter((route) => route.throttle)
+        .map((route) => [`${route.method} ${route.path}`, { ThrottlingRateLimit: route.throttle!.rateLimit, ThrottlingBurstLimit: route.throttle!.burstLimit }]),
+    );
+    (this.stage.node.defaultChild as apigwv2.CfnStage).routeSettings = routeSettings;
 
     for (const route of routes as readonly Route[]) {
       const [created] = this.api.addRoutes({

@@ -5,7 +5,7 @@
  */
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { chromium, type Browser } from 'playwright-core';
+import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalStack, type LocalStack } from '../../local/stack.ts';
 import { adminToken, client, inbox, linkIn, urlIn } from '../support/local-stack.ts';
@@ -16,6 +16,13 @@ if (!available && process.env.CI) throw new Error(`Chromium is required in CI, n
 
 let stack: LocalStack;
 let browser: Browser;
+
+/** axe-core's serious and critical findings on the page (axe is a script: the page's context must allow it). */
+async function axeFindings(page: Page): Promise<string[]> {
+  await page.addScriptTag({ path: createRequire(import.meta.url).resolve('axe-core') });
+  const result = (await page.evaluate('axe.run()')) as { violations: { id: string; impact: string }[] };
+  return result.violations.filter((violation) => violation.impact === 'serious' || violation.impact === 'critical').map((v) => v.id);
+}
 
 beforeAll(async () => {
   if (!available) return;
@@ -113,11 +120,7 @@ describe.skipIf(!available)('accepting in a browser', () => {
     const link = urlIn((await inbox(stack, address))[0]!, '/v1/accept');
     const context = await browser.newContext({ bypassCSP: true });
     const page = await context.newPage();
-    const audit = async () => {
-      await page.addScriptTag({ path: createRequire(import.meta.url).resolve('axe-core') });
-      const result = (await page.evaluate('axe.run()')) as { violations: { id: string; impact: string }[] };
-      return result.violations.filter((violation) => violation.impact === 'serious' || violation.impact === 'critical').map((v) => v.id);
-    };
+    const audit = () => axeFindings(page);
 
     // Act
     await page.goto(link.toString());
@@ -134,5 +137,49 @@ describe.skipIf(!available)('accepting in a browser', () => {
     expect(await page.getByRole('alert').count()).toBe(1);
     expect(onRefusal).toEqual([]);
     await context.close();
+  });
+
+  it('the request form works without JavaScript, hides its honeypot from people, and has no serious accessibility problem', async () => {
+    // Prepare
+    const admin = client(stack.apiUrl, await adminToken(stack));
+    const context = await browser.newContext({ javaScriptEnabled: false, locale: 'de-DE' });
+    const page = await context.newPage();
+
+    // Act: a person reads the form for a moment (it refuses instant submissions), fills it and sends it
+    await page.goto(`${stack.apiUrl}/v1/request-access`);
+    const heading = await page.textContent('h1');
+    // The honeypot: off-screen for eyes, out of the accessibility tree for screen readers, off the tab order.
+    const honeypotBox = await page.locator('#website').boundingBox();
+    const honeypotInTree = await page.getByRole('textbox', { name: 'Dieses Feld leer lassen' }).count();
+    const honeypotTabIndex = await page.getAttribute('#website', 'tabindex');
+    await page.getByLabel('E-Mail-Adresse').fill('from-the-form@example.com');
+    await page.getByLabel('Ihr Name').fill('Form Person');
+    await page.getByLabel('Warum möchten Sie beitreten?').fill('Ich arbeite bei Acme.');
+    await page.waitForTimeout(3100);
+    await Promise.all([page.waitForNavigation(), page.getByRole('button', { name: 'Einladung anfragen' }).click()]);
+    const thanks = await page.textContent('h1');
+    const requests = (await admin.get('/v1/access-requests?limit=100')).body.data as { email: string; name?: string }[];
+
+    // Assess
+    expect(heading).toContain('Acme Workspace');
+    expect(honeypotBox!.x + honeypotBox!.width).toBeLessThanOrEqual(0);
+    expect(honeypotInTree).toBe(0);
+    expect(honeypotTabIndex).toBe('-1');
+    expect(thanks).toBe('Vielen Dank');
+    expect(requests.find((request) => request.email === 'from-the-form@example.com')).toMatchObject({ name: 'Form Person' });
+    await context.close();
+
+    // Assess: axe, on the form and on a refused one (it needs scripts, so in a context that allows them)
+    const checking = await browser.newContext({ bypassCSP: true });
+    const axePage = await checking.newPage();
+    const audit = () => axeFindings(axePage);
+    await axePage.goto(`${stack.apiUrl}/v1/request-access`);
+    expect(await audit()).toEqual([]);
+    await axePage.evaluate("document.querySelector('form').noValidate = true");
+    await axePage.fill('#email', 'not an email');
+    await Promise.all([axePage.waitForNavigation(), axePage.click('button[type=submit]')]);
+    expect(await axePage.getByRole('alert').count()).toBe(1);
+    expect(await audit()).toEqual([]);
+    await checking.close();
   });
 });

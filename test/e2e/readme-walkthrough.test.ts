@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalStack, type LocalStack } from '../../local/stack.ts';
-import { defaultUrls, modeWalkthroughs, walkthrough } from '../../local/walkthrough.ts';
+import { defaultUrls, modeWalkthroughs, requestWalkthrough, walkthrough } from '../../local/walkthrough.ts';
 
 let stack: LocalStack;
 
@@ -74,5 +74,24 @@ describe('the README walkthrough', () => {
       expect(lines[2]).toBe('pending');
       expect(lines[3]).toMatch(/\/demo\/callback\?code=/);
     }
+  });
+
+  it('shows the access-request walkthrough as it is, and it ends with an invitation emailed', async () => {
+    // Prepare
+    expect(readFileSync(new URL('../../README.md', import.meta.url), 'utf8')).toContain(requestWalkthrough(defaultUrls));
+    const urls = { api: stack.apiUrl, logto: stack.logtoUrl, ses: stack.sesUrl, adminAudience: stack.adminAudience };
+    const script = `${walkthrough(urls).split('\n\n')[0]!}\n${requestWalkthrough(urls)}`;
+
+    // Act
+    const { stdout } = await promisify(execFile)('bash', ['-euo', 'pipefail', '-c', script], { timeout: 60_000 });
+
+    // Assess
+    const lines = stdout.trim().split('\n');
+    expect(JSON.parse(lines[0]!)).toMatchObject({ status: 'received' });
+    expect(lines[1]).toMatch(/^req_/);
+    const invitation = JSON.parse(lines[2]!);
+    expect(invitation).toMatchObject({ email: 'sam@example.com', name: 'Sam', mode: 'accept-link', roleIds: ['role-member'], status: 'pending' });
+    expect(JSON.parse(lines[3]!).data[0]).toMatchObject({ id: lines[1], status: 'approved', invitationId: invitation.id });
+    expect(lines[4]).toContain('invited you to join');
   });
 });

@@ -187,6 +187,26 @@ const acceptHeaders = fc.record(
   { requiredKeys: [] },
 );
 
+/** What people (and bots) post to ask for an invitation: JSON or the form's encoding, hostile now and then. */
+const accessRequestPost = fc
+  .record(
+    {
+      email: mostly(plainEmail, hostileStrings),
+      name: mostly(fc.string({ maxLength: 40 }), hostileStrings),
+      message: mostly(fc.string({ maxLength: 300 }), fc.oneof(hostileStrings, fc.constant('x'.repeat(5000)))),
+      website: fc.oneof(fc.constant(''), printable),
+      t: fc.oneof(fc.stringMatching(/^[0-9a-z]{8}\.[\w-]{43}$/), hostileStrings),
+    },
+    { requiredKeys: [] },
+  )
+  .chain((fields) =>
+    fc.boolean().map((asForm) =>
+      asForm
+        ? { body: new URLSearchParams(fields as Record<string, string>).toString(), contentType: 'application/x-www-form-urlencoded' }
+        : { body: JSON.stringify(fields), contentType: 'application/json' },
+    ),
+  );
+
 interface Sent {
   status: number;
   text: string;
@@ -201,9 +221,8 @@ async function send(method: string, path: string, options: { headers?: Record<st
 
 function expectWellFormed(reply: Sent, what: string) {
   expect(reply.status, `${what} -> ${reply.status} ${reply.text.slice(0, 300)}`).toBeLessThan(500);
-  if (reply.status >= 400 && what.includes(' /v1/accept')) {
-    // The invitee's pages refuse in HTML: a page with a heading, never an error body or a stack.
-    expect(reply.contentType, what).toContain('text/html');
+  if (reply.status >= 400 && reply.contentType.includes('text/html')) {
+    // The pages people see (the accept page, the request form) refuse in HTML: a heading, never a stack.
     expect(reply.text, what).toMatch(/<h1>[^<]+<\/h1>/);
   } else if (reply.status >= 400) {
     const error = JSON.parse(reply.text) as { code?: unknown; message?: unknown };
@@ -224,6 +243,7 @@ function requestFor(route: Route) {
     acceptToken,
     acceptForm,
     acceptHeaders,
+    accessRequestPost,
   }).map((generated) => {
     const path = route.path.replace('{id}', generated.segment);
     const search = new URLSearchParams(generated.query).toString();
@@ -234,6 +254,10 @@ function requestFor(route: Route) {
       const payload = generated.webhookBody;
       if (generated.signWebhook) headerValues['logto-signature-sha-256'] = createHmac('sha256', signingKey).update(payload).digest('hex');
       return { method: 'POST', path, headers: headerValues, body: payload };
+    }
+    if (route.method === 'POST' && route.path === '/v1/access-requests') {
+      const { body: requestBody, contentType } = generated.accessRequestPost;
+      return { method: 'POST', path, headers: { 'content-type': contentType }, body: requestBody };
     }
     if (route.path === '/v1/accept') {
       const formHeaders = { ...generated.acceptHeaders };

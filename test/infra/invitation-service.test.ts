@@ -376,8 +376,11 @@ describe('HTTP API', () => {
       if ('none' in route.auth) expect(reason).toBe(`Public by design: ${route.auth.none}`);
       else expect(reason).toContain(`scope "${route.auth.scope}"`);
     }
-    // The open routes: exactly the accept page (its token), the webhook (HMAC), health and the OpenAPI document.
+    // The open routes: exactly asking for an invitation (rate-limited) and its form, the accept page (its
+    // token), the webhook (HMAC), health and the OpenAPI document.
     expect(routes.filter((route) => 'none' in route.auth).map((route) => `${route.method} ${route.path}`)).toEqual([
+      'POST /v1/access-requests',
+      'GET /v1/request-access',
       'GET /v1/accept',
       'POST /v1/accept',
       'POST /v1/webhooks/logto',
@@ -392,6 +395,11 @@ describe('HTTP API', () => {
       StageName: '$default',
       AutoDeploy: true,
       DefaultRouteSettings: { ThrottlingRateLimit: 50, ThrottlingBurstLimit: 100 },
+      // Open routes anyone can loop on: asking for an invitation, the accept form.
+      RouteSettings: {
+        'POST /v1/access-requests': { ThrottlingRateLimit: 5, ThrottlingBurstLimit: 20 },
+        'POST /v1/accept': { ThrottlingRateLimit: 5, ThrottlingBurstLimit: 20 },
+      },
       AccessLogSettings: { DestinationArn: getAtt(service().httpApi.accessLogs) },
     });
     const format = JSON.parse(stage!.Properties.AccessLogSettings.Format as string) as Record<string, string>;
@@ -599,9 +607,21 @@ describe('alarms', () => {
     );
   });
 
+  it('alarm when the public request form is flooded (its per-IP refusals)', () => {
+    expect(alarms()).toContainEqual(
+      expect.objectContaining({
+        Namespace: 'LogtoInvitations',
+        MetricName: 'AccessRequestRateLimited',
+        Dimensions: [{ Name: 'service', Value: 'logto-invitations' }],
+        Threshold: 100,
+        Period: 300,
+      }),
+    );
+  });
+
   it('send every alarm and its recovery to the topic', () => {
-    // the six functions and the M2M rotation, DLQs, lifecycle, registrations blocked, SES rates
-    expect(alarms().length).toBe((6 + 1) * 2 + 2 + 2 + 1 + 2);
+    // the six functions and the M2M rotation, DLQs, lifecycle, registrations blocked, request flood, SES rates
+    expect(alarms().length).toBe((6 + 1) * 2 + 2 + 2 + 1 + 1 + 2);
     for (const alarm of alarms()) {
       expect(alarm.AlarmActions).toEqual([topic()]);
       expect(alarm.OKActions).toEqual([topic()]);

@@ -17,8 +17,16 @@ describe('matchRoute', () => {
     expect(matchRoute('GET', '/v1/invitations//events')).toBeUndefined();
   });
 
-  it('leaves only the webhook, the accept page and public routes without a scope', () => {
+  it('leaves only the webhook, the accept page, asking for an invitation and public routes without a scope', () => {
     const open = routes.filter((route) => 'none' in route.auth).map((route) => `${route.method} ${route.path}`);
-    expect(open.sort()).toEqual(['GET /v1/accept', 'GET /v1/health', 'GET /v1/openapi.json', 'POST /v1/accept', 'POST /v1/webhooks/logto']);
+    expect(open.sort()).toEqual([
+      'GET /v1/accept',
+      'GET /v1/health',
+      'GET /v1/openapi.json',
+      'GET /v1/request-access',
+      'POST /v1/accept',
+      'POST /v1/access-requests',
+      'POST /v1/webhooks/logto',
+    ]);
   });
 });

@@ -5,6 +5,7 @@
 import { AppError, notFound } from '../errors.ts';
 import { isInvitationId, outstandingSend, type Invitation, type InvitationMode } from '../invitation.ts';
 import type {
+  AccessRequestStore,
   Actor,
   Clock,
   EventType,
@@ -48,6 +49,7 @@ export interface InvitationSettings {
 
 export interface InvitationDeps {
   store: InvitationStore;
+  accessRequests: AccessRequestStore;
   identity: IdentityProvider;
   passwords: PasswordChecker;
   mailer: Mailer;

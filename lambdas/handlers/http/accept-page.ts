@@ -12,18 +12,19 @@ import { formatExpiry } from '../../domain/invitations.ts';
 import type { HttpResult } from './respond.ts';
 
 const entities: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
-const escapeHtml = (value: string) => value.replace(/[&<>"']/g, (char) => entities[char]!);
+export const escapeHtml = (value: string) => value.replace(/[&<>"']/g, (char) => entities[char]!);
 
 /** Fills `{name}` placeholders with HTML-escaped values. */
-const fill = (template: string, values: Record<string, string | number>) =>
+export const fill = (template: string, values: Record<string, string | number>) =>
   escapeHtml(template).replace(/\{(\w+)\}/g, (whole, key: string) => (key in values ? escapeHtml(String(values[key])) : whole));
 
 const styles = `body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;background:#f4f4f7;color:#1f2937;margin:0;padding:24px 12px}
 main{background:#fff;border-radius:8px;max-width:480px;margin:0 auto;padding:24px 28px;box-shadow:0 1px 4px rgba(0,0,0,.08)}
 h1{font-size:1.5rem;margin:0 0 12px}p{line-height:1.5;margin:0 0 12px}
 label{display:block;font-weight:600;margin:16px 0 6px}
-input{box-sizing:border-box;width:100%;font:inherit;padding:10px 12px;border:1px solid #6b7280;border-radius:6px}
-input:focus,button:focus{outline:3px solid #1d4ed8;outline-offset:2px}
+input,textarea{box-sizing:border-box;width:100%;font:inherit;padding:10px 12px;border:1px solid #6b7280;border-radius:6px}
+.trap{position:absolute;left:-10000px;width:1px;height:1px;overflow:hidden}
+input:focus,textarea:focus,button:focus{outline:3px solid #1d4ed8;outline-offset:2px}
 .hint{color:#4b5563;font-size:.9rem;margin:6px 0 0}
 .error{color:#b91c1c;font-weight:600}
 .summary{border:2px solid #b91c1c;border-radius:6px;padding:12px 16px;margin:0 0 16px}
@@ -36,7 +37,7 @@ const styleHash = createHash('sha256').update(styles).digest('base64');
  * redirect after the POST as well (to the app's sign-in, then on to Logto), and the page's one form posts
  * to itself.
  */
-function securityHeaders(): Record<string, string> {
+export function securityHeaders(frameAncestors: readonly string[] = []): Record<string, string> {
   return {
     'content-type': 'text/html; charset=utf-8',
     'cache-control': 'no-store',
@@ -44,12 +45,12 @@ function securityHeaders(): Record<string, string> {
     // form's POST with `Origin: null`, and the origin check refuses it.)
     'referrer-policy': 'same-origin',
     'x-content-type-options': 'nosniff',
-    'x-frame-options': 'DENY',
-    'content-security-policy': `default-src 'none'; style-src 'sha256-${styleHash}'; frame-ancestors 'none'; base-uri 'none'`,
+    ...(frameAncestors.length === 0 && { 'x-frame-options': 'DENY' }),
+    'content-security-policy': `default-src 'none'; style-src 'sha256-${styleHash}'; frame-ancestors ${frameAncestors.length > 0 ? frameAncestors.join(' ') : "'none'"}; base-uri 'none'`,
   };
 }
 
-function document(locale: string, title: string, body: string): string {
+export function document(locale: string, title: string, body: string): string {
   return `<!doctype html>
 <html lang="${escapeHtml(locale)}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="robots" content="noindex"><title>${title}</title><style>${styles}</style></head>

@@ -5,6 +5,12 @@
 import type { z } from 'zod';
 import { AppError } from '../../domain/errors.ts';
 import {
+  accessRequestBody,
+  accessRequestListSchema,
+  accessRequestQuery,
+  accessRequestReceived,
+  accessRequestSchema,
+  approveAccessRequestBody,
   createInvitationBody,
   eventSchema,
   healthSchema,
@@ -13,7 +19,7 @@ import {
   listQuery,
 } from './schemas.ts';
 
-export const scopes = { read: 'invitations:read', write: 'invitations:write' } as const;
+export const scopes = { read: 'invitations:read', write: 'invitations:write', refer: 'invitations:refer' } as const;
 
 export interface Route {
   method: 'GET' | 'POST';
@@ -23,6 +29,8 @@ export interface Route {
   /** The scope an admin token needs; `none` routes say why they are open. */
   auth: { scope: string } | { none: string };
   summary: string;
+  /** A tighter API Gateway throttle than the API's own, for open routes anyone can call in a loop. */
+  throttle?: { rateLimit: number; burstLimit: number };
   body?: z.ZodType;
   query?: z.ZodType;
   response: { status: number; schema?: z.ZodType };
@@ -80,6 +88,52 @@ export const routes = [
     response: { status: 200, schema: invitationSchema },
   },
   {
+    method: 'POST',
+    path: '/v1/access-requests',
+    fn: 'api',
+    auth: {
+      none: 'Anyone may ask to be invited: rate-limited per IP and per email, with a honeypot and a minimum fill time for the form; the answer is the same for every email.',
+    },
+    summary: 'Ask to be invited (JSON, or the embeddable form); always 202 with the same body',
+    throttle: { rateLimit: 5, burstLimit: 20 },
+    body: accessRequestBody,
+    response: { status: 202, schema: accessRequestReceived },
+  },
+  {
+    method: 'GET',
+    path: '/v1/access-requests',
+    fn: 'api',
+    auth: { scope: scopes.read },
+    summary: 'List access requests, newest first',
+    query: accessRequestQuery,
+    response: { status: 200, schema: accessRequestListSchema },
+  },
+  {
+    method: 'POST',
+    path: '/v1/access-requests/{id}/approve',
+    fn: 'api',
+    auth: { scope: scopes.write },
+    summary: "Approve: create the request's invitation with the mode, roles and organizations chosen",
+    body: approveAccessRequestBody,
+    response: { status: 201, schema: invitationSchema },
+  },
+  {
+    method: 'POST',
+    path: '/v1/access-requests/{id}/decline',
+    fn: 'api',
+    auth: { scope: scopes.write },
+    summary: 'Decline: nothing is sent',
+    response: { status: 200, schema: accessRequestSchema },
+  },
+  {
+    method: 'GET',
+    path: '/v1/request-access',
+    fn: 'api',
+    auth: { none: 'The embeddable request form (HTML); showing it changes nothing.' },
+    summary: 'A form page that asks to be invited, without JavaScript',
+    response: { status: 200 },
+  },
+  {
     method: 'GET',
     path: '/v1/accept',
     fn: 'api',
@@ -93,6 +147,7 @@ export const routes = [
     fn: 'api',
     auth: { none: "The accept form's POST (application/x-www-form-urlencoded: token, csrf, name, password), checked by its token and its CSRF cookie." },
     summary: "Creates the invitee's Logto user, accepts the invitation, and redirects (303) to the app's sign-in",
+    throttle: { rateLimit: 5, burstLimit: 20 },
     response: { status: 303 },
   },
   {

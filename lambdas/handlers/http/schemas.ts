@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { deliveryStatuses, invitationModes, invitationStatuses, maxEmailLength } from '../../domain/invitation.ts';
+import { accessRequestStatuses } from '../../domain/ports.ts';
 
 /** Trimmed and lower-cased before anything else sees it: Logto matches one-time-token emails exactly. */
 export const emailSchema = z.preprocess(
@@ -157,3 +158,50 @@ export const errorSchema = z
   .meta({ id: 'Error' });
 
 export const healthSchema = z.object({ status: z.literal('ok') }).meta({ id: 'Health' });
+
+/** What someone asking to be invited sends (the form adds its honeypot `website` and its token `t`). */
+export const accessRequestBody = z
+  .strictObject({
+    email: emailSchema,
+    name: displayText.min(1).optional(),
+    message: z
+      .string()
+      .max(1000)
+      .regex(/^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$/, 'Must not contain control characters other than line breaks and tabs.')
+      .optional(),
+    website: z.string().max(200).optional().describe('A honeypot: people leave it empty.'),
+    t: z.string().max(200).optional().describe("The embeddable form's token (when it was shown)."),
+  })
+  .meta({ id: 'AccessRequestBody' });
+
+export const accessRequestReceived = z
+  .object({ status: z.literal('received'), message: z.string() })
+  .meta({ id: 'AccessRequestReceived' });
+
+export const accessRequestQuery = z.strictObject({
+  status: z.enum(accessRequestStatuses).optional(),
+  limit: z.coerce.number().int().min(1).max(100).default(20),
+  cursor: z.string().max(1024).optional(),
+});
+
+export const accessRequestSchema = z
+  .object({
+    id: z.string(),
+    email: z.string(),
+    name: z.string().optional(),
+    message: z.string().optional(),
+    status: z.enum(accessRequestStatuses),
+    createdAt: z.iso.datetime(),
+    updatedAt: z.iso.datetime(),
+    invitationId: z.string().optional(),
+    decidedAt: z.iso.datetime().optional(),
+    decidedBy: z.object({ type: z.enum(['admin', 'system', 'invitee']), id: z.string().optional(), name: z.string().optional() }).optional(),
+  })
+  .meta({ id: 'AccessRequest' });
+
+export const accessRequestListSchema = z
+  .object({ data: z.array(accessRequestSchema), nextCursor: z.string().nullable() })
+  .meta({ id: 'AccessRequestList' });
+
+/** The approval's choices: the create body without the email (the request's). */
+export const approveAccessRequestBody = createInvitationBody.omit({ email: true }).meta({ id: 'ApproveAccessRequest' });

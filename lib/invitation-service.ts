@@ -98,6 +98,30 @@ export interface InvitationServiceProps {
    * fails, or uses another value, fails synthesis. @default the shipped templates (en, de)
    */
   readonly emailTemplates?: string;
+  /**
+   * Asking to be invited (`POST /v1/access-requests`, the form at `/v1/request-access`).
+   * @default { perIpPerHour: 10, perEmailPerDay: 3, minFillSeconds: 3, frameAncestors: [] }
+   */
+  readonly accessRequests?: {
+    /** Requests one IP may make an hour; beyond, 429. */
+    readonly perIpPerHour?: number;
+    /** Requests for one email a day; beyond, dropped (still 202). */
+    readonly perEmailPerDay?: number;
+    /** The form is dropped when sent sooner after it was shown. */
+    readonly minFillSeconds?: number;
+    /** Origins that may frame the form. */
+    readonly frameAncestors?: readonly string[];
+  };
+  /**
+   * Referrals (`POST /v1/referrals`, a signed-in user's token with `invitations:refer`).
+   * @default { perPeriod: 5, periodDays: 30, needApproval: false }
+   */
+  readonly referrals?: {
+    readonly perPeriod?: number;
+    readonly periodDays?: number;
+    /** Hold each referral as an access request for an admin to approve. */
+    readonly needApproval?: boolean;
+  };
   /** The look of every email. @default - no logo, `#5d34f2`, no support address */
   readonly brand?: {
     /** An https URL of your logo. */
@@ -259,6 +283,13 @@ export class InvitationService extends Construct {
       SIGN_IN_URL: props.signInUrl ?? props.landingUrl,
       ACCEPT_FORM_FIELDS: [props.acceptForm?.name === false ? [] : ['name'], props.acceptForm?.password === false ? [] : ['password']].flat().join(','),
       PROVISIONED_USER_ON_END: props.provisionedUserOnEnd ?? 'suspend',
+      ...(props.accessRequests?.perIpPerHour !== undefined && { ACCESS_REQUESTS_PER_IP_HOUR: String(props.accessRequests.perIpPerHour) }),
+      ...(props.accessRequests?.perEmailPerDay !== undefined && { ACCESS_REQUESTS_PER_EMAIL_DAY: String(props.accessRequests.perEmailPerDay) }),
+      ...(props.accessRequests?.minFillSeconds !== undefined && { ACCESS_FORM_MIN_SECONDS: String(props.accessRequests.minFillSeconds) }),
+      ...(props.accessRequests?.frameAncestors && { ACCESS_FORM_FRAME_ANCESTORS: props.accessRequests.frameAncestors.join(',') }),
+      ...(props.referrals?.perPeriod !== undefined && { REFERRALS_PER_PERIOD: String(props.referrals.perPeriod) }),
+      ...(props.referrals?.periodDays !== undefined && { REFERRAL_PERIOD_DAYS: String(props.referrals.periodDays) }),
+      REFERRALS_NEED_APPROVAL: String(props.referrals?.needApproval ?? false),
       REDIRECT_ALLOW_LIST: (props.redirectAllowList ?? []).join(','),
       ALLOWED_EMAIL_DOMAINS: (props.allowedEmailDomains ?? []).join(','),
       DEFAULT_EXPIRES_IN: String(defaultExpiresIn.toSeconds()),

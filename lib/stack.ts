@@ -40,6 +40,16 @@ export class InvitationServiceStack extends Stack {
       ...(config.publicUrl && { publicUrl: config.publicUrl }),
       acceptForm: { name: config.acceptFormName, password: config.acceptFormPassword },
       provisionedUserOnEnd: config.provisionedUserOnEnd,
+      accessRequests: {
+        ...(config.accessRequestsPerIpHour !== undefined && { perIpPerHour: config.accessRequestsPerIpHour }),
+        ...(config.accessRequestsPerEmailDay !== undefined && { perEmailPerDay: config.accessRequestsPerEmailDay }),
+        frameAncestors: config.accessFormFrameAncestors,
+      },
+      referrals: {
+        ...(config.referralsPerPeriod !== undefined && { perPeriod: config.referralsPerPeriod }),
+        ...(config.referralPeriodDays !== undefined && { periodDays: config.referralPeriodDays }),
+        needApproval: config.referralsNeedApproval,
+      },
       redirectAllowList: config.redirectAllowList,
       allowedEmailDomains: config.allowedEmailDomains,
       defaultExpiresIn: Duration.seconds(config.defaultExpiresIn),

@@ -108,3 +108,22 @@ export function requestWalkthrough({ api, ses }: Pick<WalkthroughUrls, 'api' | '
     `curl -s ${ses}/store | ${json('$.emails.filter(e=>e.destination.to.includes("sam@example.com")).at(-1).subject')}`,
   ].join('\n');
 }
+
+/** A referral: a signed-in user invites a friend (locally the stand-in mints the user's token). */
+export function referralWalkthrough({ api, logto, adminAudience }: Pick<WalkthroughUrls, 'api' | 'logto' | 'adminAudience'>): string {
+  return [
+    '# Ada (registered in the walkthrough above, holding role-member) signs in to your app, which gets her an access',
+    '# token for this API with invitations:refer; locally the stand-in mints it (Logto would, after her sign-in)',
+    `M2M=$(curl -s -u ${seed.m2mApp.id}:${seed.m2mApp.secret} ${logto}/oidc/token \\
+  -d grant_type=client_credentials -d resource=${seed.managementApiResource} -d scope=all | ${json('$.access_token')})`,
+    `ADA=$(curl -s "${logto}/api/users?search.primaryEmail=ada@example.com&mode.primaryEmail=exact" -H "authorization: Bearer $M2M" | ${json('$[0].id')})`,
+    `ADA_TOKEN=$(curl -s ${logto}/__standin/user-token -H 'content-type: application/json' \\
+  -d "{\\"userId\\":\\"$ADA\\",\\"resource\\":\\"${adminAudience}\\",\\"scope\\":\\"invitations:refer\\"}" | ${json('$.access_token')})`,
+    '',
+    '# she refers a friend into a role she holds: invited, with Ada as the inviter (into role-editor, which she lacks: 403)',
+    `curl -s ${api}/v1/referrals -H "authorization: Bearer $ADA_TOKEN" -H 'content-type: application/json' \\
+  -d '{"email":"bob@example.com","name":"Bob","roleIds":["role-member"]}'; echo`,
+    `curl -s -o /dev/null -w '%{http_code}\\n' ${api}/v1/referrals -H "authorization: Bearer $ADA_TOKEN" -H 'content-type: application/json' \\
+  -d '{"email":"eve@example.com","roleIds":["role-editor"]}'`,
+  ].join('\n');
+}

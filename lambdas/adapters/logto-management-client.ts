@@ -32,7 +32,7 @@ import type { Client } from 'openapi-fetch';
 import { z } from 'zod';
 
 import { AppError, UpstreamError } from '../domain/errors.ts';
-import type { IdentityProvider, IdentityUser, OneTimeToken } from '../domain/ports.ts';
+import type { IdentityProvider, IdentityUser, OneTimeToken, UserGrants } from '../domain/ports.ts';
 
 export interface M2mCredentials {
   appId: string;
@@ -123,6 +123,8 @@ type JsonAnswer<P extends keyof LogtoPaths, M extends OperationMethod, Status ex
 type LogtoUser = JsonAnswer<'/api/users/{userId}', 'get', 200>;
 type LogtoOneTimeToken = JsonAnswer<'/api/one-time-tokens/{id}', 'get', 200>;
 type LogtoSignInExperience = JsonAnswer<'/api/sign-in-exp', 'get', 200>;
+type LogtoUserRole = JsonAnswer<'/api/users/{userId}/roles', 'get', 200>[number];
+type LogtoUserOrganization = JsonAnswer<'/api/users/{userId}/organizations', 'get', 200>[number];
 
 /**
  * `z.object(shape)` reading fields of `Logto`, a type of Logto's OpenAPI document: `tsc` fails when a field
@@ -151,23 +153,26 @@ const oneTimeTokenGuard = logtoObject<LogtoOneTimeToken>()({
 const userGuard = logtoObject<LogtoUser>()({
   id: z.string(),
   primaryEmail: z.string().nullable(),
+  name: z.string().nullable().optional(),
   createdAt: z.number().optional(),
   lastSignInAt: z.number().nullable().optional(),
   isSuspended: z.boolean().optional(),
 });
 
+const userRolesGuard = z.array(logtoObject<LogtoUserRole>()({ id: z.string() }));
+const userOrganizationsGuard = z.array(
+  logtoObject<LogtoUserOrganization>()({ id: z.string(), organizationRoles: z.array(z.object({ id: z.string() })) }),
+);
+
 const toIdentityUser = (user: z.infer<typeof userGuard>): IdentityUser => ({
   id: user.id,
   primaryEmail: user.primaryEmail,
+  ...(user.name !== undefined && { name: user.name }),
   ...(user.createdAt !== undefined && { createdAt: user.createdAt }),
   ...(user.lastSignInAt !== undefined && { lastSignInAt: user.lastSignInAt }),
   ...(user.isSuspended !== undefined && { isSuspended: user.isSuspended }),
 });
 
-/**
- * Logto stores a partial policy (a group left out stays out) and fills in its defaults when it checks a
- * password (`passwordPolicyGuard`, packages/toolkit/core-kit/src/password-policy.ts): the same defaults here.
- */
 /** The sign-in experience's `passwordPolicy` as stored: Logto fills in what is missing when it checks (so does the checker). */
 const signInExperienceGuard = logtoObject<LogtoSignInExperience>()({
   passwordPolicy: z.record(z.string(), z.unknown()).optional(),
@@ -405,6 +410,25 @@ export class LogtoManagementClient implements IdentityProvider {
       return undefined;
     }
     return toIdentityUser(parse(userGuard, this.#expectOk(reply, 'GET /api/users/{userId}')));
+  }
+
+  /**
+   * The user's global roles and organizations with the roles held in each: unpaged, as Logto answers both
+   * routes without page parameters. The two reads are independent, so they go at once.
+   */
+  async getUserGrants(userId: string): Promise<UserGrants> {
+    const path = { userId: requireId(userId) };
+    const [roles, organizations] = await Promise.all([
+      this.#typed({ replaySafe: true }, (api, fetch) => api.GET('/api/users/{userId}/roles', { params: { path }, fetch })),
+      this.#typed({ replaySafe: true }, (api, fetch) => api.GET('/api/users/{userId}/organizations', { params: { path }, fetch })),
+    ]);
+    return {
+      roleIds: parse(userRolesGuard, this.#expectOk(roles, 'GET /api/users/{userId}/roles')).map((role) => role.id),
+      organizations: parse(userOrganizationsGuard, this.#expectOk(organizations, 'GET /api/users/{userId}/organizations')).map((org) => ({
+        id: org.id,
+        roleIds: org.organizationRoles.map((role) => role.id),
+      })),
+    };
   }
 
   /** Logto also signs the user out. A user already gone (a replay after an unknown outcome, too) is done. */

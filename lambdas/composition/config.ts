@@ -39,6 +39,10 @@ export const envSchema = z
     ACCESS_FORM_MIN_SECONDS: z.coerce.number().min(0).default(3),
     /** Origins allowed to frame the request form (`frame-ancestors`); none by default. */
     ACCESS_FORM_FRAME_ANCESTORS: list.pipe(z.array(z.url({ protocol: /^https?$/ }))),
+    /** Referrals one signed-in user may make per period, and whether an admin approves each first. */
+    REFERRALS_PER_PERIOD: z.coerce.number().int().min(0).default(5),
+    REFERRAL_PERIOD_DAYS: z.coerce.number().int().min(1).max(365).default(30),
+    REFERRALS_NEED_APPROVAL: z.enum(['true', 'false']).default('false').transform((value) => value === 'true'),
     /** haveibeenpwned's Pwned Passwords range API, for the password policy's breached-password rule. */
     PWNED_RANGE_URL: z.url().default('https://api.pwnedpasswords.com/range/'),
     /** URL prefixes (origin and path) an invitation's `redirectUrl` must fall under. */
@@ -108,6 +112,7 @@ export function invitationSettings(config: ServiceConfig): InvitationSettings {
     acceptUrl: config.ACCEPT_URL,
     acceptForm: { name: config.ACCEPT_FORM_FIELDS.includes('name'), password: config.ACCEPT_FORM_FIELDS.includes('password') },
     provisionedUserOnEnd: config.PROVISIONED_USER_ON_END,
+    referrals: { perPeriod: config.REFERRALS_PER_PERIOD, periodDays: config.REFERRAL_PERIOD_DAYS, needApproval: config.REFERRALS_NEED_APPROVAL },
     redirectAllowList: config.REDIRECT_ALLOW_LIST,
     allowedEmailDomains: config.ALLOWED_EMAIL_DOMAINS,
     defaultExpiresIn: config.DEFAULT_EXPIRES_IN,

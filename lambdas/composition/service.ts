@@ -52,6 +52,7 @@ export function buildService(ports: ServicePorts) {
   const invitations = createInvitationLibrary({
     store: ports.store,
     accessRequests: ports.store,
+    limiter: ports.store,
     identity: ports.identity,
     passwords: ports.passwords,
     mailer: ports.mailer,

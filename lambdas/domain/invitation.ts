@@ -27,7 +27,8 @@ export interface Inviter {
 
 /** Who did something to an invitation, as the audit trail names them. */
 export interface Actor {
-  type: 'admin' | 'system' | 'invitee';
+  /** `user`: a signed-in user of the app (a referral). */
+  type: 'admin' | 'system' | 'invitee' | 'user';
   id?: string;
   name?: string;
 }

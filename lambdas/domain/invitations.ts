@@ -18,6 +18,7 @@ import { createContext, type InvitationDeps } from './library/context.ts';
 import { createDelivery, withSendRequested } from './library/delivery.ts';
 import { createLifecycle } from './library/lifecycle.ts';
 import { createModes } from './library/modes/index.ts';
+import { createReferrals } from './library/referrals.ts';
 import { createTokenLedger } from './library/tokens.ts';
 
 export type { InvitationDeps, InvitationSettings } from './library/context.ts';
@@ -66,6 +67,7 @@ export function createInvitationLibrary(deps: InvitationDeps) {
   const lifecycle = createLifecycle(ctx, acceptance, delivery);
   const acceptForm = createAcceptForm(ctx, acceptance);
   const accessRequests = createAccessRequests(ctx, async (input, actor) => (await create(input as CreateInput, actor)).invitation);
+  const referrals = createReferrals(ctx, async (input, actor) => (await create(input, actor)).invitation, accessRequests);
 
   function checkRules(input: CreateInput): void {
     const domain = input.email.slice(input.email.lastIndexOf('@') + 1);
@@ -244,6 +246,7 @@ export function createInvitationLibrary(deps: InvitationDeps) {
   return {
     create,
     accessRequests,
+    refer: referrals.refer,
     get: ctx.load,
     list: (query: ListQuery): Promise<ListPage> => store.list(query, clock.now()),
     events: async (id: string) => {

@@ -87,6 +87,8 @@ export interface AccessRequest {
   decidedAt?: string;
   /** An approval under way: another waits until it settles, or until `until` if its worker died. */
   approving?: { until: string };
+  /** A referral held for approval: who referred, and what they asked to pass on. */
+  referral?: { referrerId: string; referrerName?: string; roleIds: string[]; organizationIds: string[]; organizationRoleIds: string[]; locale?: string };
   /** Incremented on every write: the store's optimistic lock. */
   version: number;
 }
@@ -187,11 +189,18 @@ export interface OneTimeToken {
 export interface IdentityUser {
   id: string;
   primaryEmail: string | null;
+  name?: string | null;
   /** Epoch milliseconds, as Logto returns it. */
   createdAt?: number;
   /** Epoch milliseconds of the user's latest sign-in; null: never signed in. */
   lastSignInAt?: number | null;
   isSuspended?: boolean;
+}
+
+/** What a Logto user holds: global roles, and organizations with the organization roles held in each. */
+export interface UserGrants {
+  roleIds: string[];
+  organizations: Array<{ id: string; roleIds: string[] }>;
 }
 
 /** What the tenant's sign-in experience asks of a password (`passwordPolicy`), as far as a form can show it. */
@@ -231,6 +240,8 @@ export interface IdentityProvider {
   /** The password goes to Logto only; it is never logged. */
   createUser(input: { primaryEmail: string; name?: string; password?: string; customData?: Record<string, unknown> }): Promise<IdentityUser>;
   getUser(id: string): Promise<IdentityUser | undefined>;
+  /** What the user holds (a referrer may pass on no more). */
+  getUserGrants(userId: string): Promise<UserGrants>;
   /** Idempotent: a user already gone is not an error. */
   deleteUser(id: string): Promise<void>;
   /** Already-held roles are ignored by Logto. */

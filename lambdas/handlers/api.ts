@@ -9,9 +9,9 @@ import { AppError } from '../domain/errors.ts';
 import { toView, type Invitation } from '../domain/invitation.ts';
 import type { CreateInput, InvitationLibrary } from '../domain/invitations.ts';
 import type { AccessRequest, Actor, Clock, IdempotencyStore, RateLimiter } from '../domain/ports.ts';
-import { matchRoute, routeKey, type Route, type RouteKey } from './http/routes.ts';
+import { matchRoute, routeKey, scopes, type Route, type RouteKey } from './http/routes.ts';
 import { errorResult, header, httpErrors, json, parse, parseJsonBody, rawBody, validationError, type HttpResult, type Log } from './http/respond.ts';
-import { accessRequestBody, accessRequestQuery, approveAccessRequestBody, createInvitationBody, listQuery } from './http/schemas.ts';
+import { accessRequestBody, accessRequestQuery, approveAccessRequestBody, createInvitationBody, listQuery, referralBody } from './http/schemas.ts';
 import { formToken, formTokenAge, requestAnswerPage, requestFormPage } from './http/request-access-page.ts';
 import { browserLocale, formPage, problemPage, type FormState, type ProblemCode } from './http/accept-page.ts';
 
@@ -207,6 +207,14 @@ export function makeApiHandler(deps: ApiDeps) {
       const options = parse(approveAccessRequestBody, body, 'body');
       return json(201, view(await invitations.accessRequests.approve(id(call), options, call.actor)));
     },
+    'POST /v1/referrals': async ({ event, actor }) => {
+      const body = parse(referralBody, parseJsonBody(event), 'body');
+      const referred = await invitations.refer(body, { ...actor, id: actor.id! });
+      if ('held' in referred) {
+        return json(202, { status: 'held', message: 'Thank you. An admin looks at your referral before anyone is invited.' });
+      }
+      return json(201, view(referred.invitation));
+    },
     'POST /v1/access-requests/{id}/decline': async (call) => json(200, requestView(await invitations.accessRequests.decline(id(call), call.actor))),
     // Opening the page changes nothing: mail scanners follow links.
     'GET /v1/accept': async ({ event }) => {
@@ -256,7 +264,12 @@ export function makeApiHandler(deps: ApiDeps) {
   async function authenticate(route: Route, event: APIGatewayProxyEventV2): Promise<Actor> {
     if ('none' in route.auth) return { type: 'system' };
     const caller = await verifier.verify(header(event, 'authorization'), route.auth.scope);
-    return { type: 'admin', id: caller.subject };
+    if (route.auth.scope !== scopes.refer) return { type: 'admin', id: caller.subject };
+    // A user's token names the user (`sub`) and the app it was issued to (`client_id`); an app's own token names the app twice.
+    if (!caller.clientId || caller.clientId === caller.subject) {
+      throw new AppError('referral.user_token_required', 403, "Referrals take a signed-in user's access token, not an application's.");
+    }
+    return { type: 'user', id: caller.subject };
   }
 
   /** The same key and request within 24 h gets the first response; a key is scoped to its caller. */

@@ -23,6 +23,8 @@ export async function generateSigningKey(alg: SigningKey['alg']): Promise<Signin
 
 export interface AccessTokenClaims {
   clientId: string;
+  /** A user's id for a user's token; the client's own id (client credentials) when absent. */
+  subject?: string;
   audience: string;
   /** Space-separated permissions; omitted from the token when empty, like oidc-provider. */
   scope: string | undefined;
@@ -52,9 +54,9 @@ export class TokenSigner {
     return { ...material, kid: this.key.kid, alg: this.key.alg, use: 'sig' };
   }
 
-  async sign({ clientId, audience, scope }: AccessTokenClaims, expiresIn: number): Promise<string> {
+  async sign({ clientId, subject, audience, scope }: AccessTokenClaims, expiresIn: number): Promise<string> {
     const now = Math.floor(Date.now() / 1000);
-    return new SignJWT({ jti: randomUUID(), sub: clientId, client_id: clientId, ...(scope ? { scope } : {}) })
+    return new SignJWT({ jti: randomUUID(), sub: subject ?? clientId, client_id: clientId, ...(scope ? { scope } : {}) })
       .setProtectedHeader({ alg: this.key.alg, typ: 'at+jwt', kid: this.key.kid })
       .setIssuedAt(now)
       .setExpirationTime(now + expiresIn)

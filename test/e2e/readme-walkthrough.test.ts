@@ -7,7 +7,8 @@ import { readFileSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalStack, type LocalStack } from '../../local/stack.ts';
-import { defaultUrls, modeWalkthroughs, requestWalkthrough, walkthrough } from '../../local/walkthrough.ts';
+import { defaultUrls, modeWalkthroughs, referralWalkthrough, requestWalkthrough, walkthrough } from '../../local/walkthrough.ts';
+import { logtoView } from '../support/local-stack.ts';
 
 let stack: LocalStack;
 
@@ -93,5 +94,23 @@ describe('the README walkthrough', () => {
     expect(invitation).toMatchObject({ email: 'sam@example.com', name: 'Sam', mode: 'accept-link', roleIds: ['role-member'], status: 'pending' });
     expect(JSON.parse(lines[3]!).data[0]).toMatchObject({ id: lines[1], status: 'approved', invitationId: invitation.id });
     expect(lines[4]).toContain('invited you to join');
+  });
+
+  it('shows the referral walkthrough as it is; Ada refers Bob, and cannot pass on a role she lacks', async () => {
+    // Prepare: Ada as the main walkthrough leaves her (registered, with role-member), whether or not it ran first
+    expect(readFileSync(new URL('../../README.md', import.meta.url), 'utf8')).toContain(referralWalkthrough(defaultUrls));
+    const { logto, user } = await logtoView(stack);
+    let ada = await user('ada@example.com');
+    if (!ada) ada = (await logto.post('/api/users', { primaryEmail: 'ada@example.com' })).body;
+    await logto.post(`/api/users/${ada!.id}/roles`, { roleIds: ['role-member'] });
+    const urls = { api: stack.apiUrl, logto: stack.logtoUrl, ses: stack.sesUrl, adminAudience: stack.adminAudience };
+
+    // Act
+    const { stdout } = await promisify(execFile)('bash', ['-euo', 'pipefail', '-c', referralWalkthrough(urls)], { timeout: 60_000 });
+
+    // Assess
+    const lines = stdout.trim().split('\n');
+    expect(JSON.parse(lines[0]!)).toMatchObject({ email: 'bob@example.com', status: 'pending', inviter: { id: ada!.id }, roleIds: ['role-member'] });
+    expect(lines[1]).toBe('403');
   });
 });

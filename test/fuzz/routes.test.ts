@@ -17,7 +17,7 @@ const runs = Number(process.env.FUZZ_RUNS ?? 80);
 const seed = process.env.FUZZ_SEED === undefined ? undefined : Number(process.env.FUZZ_SEED);
 
 let stack: LocalStack;
-let tokens: { write: string; read: string };
+let tokens: { write: string; read: string; refer: string };
 let signingKey: string;
 /** Invitations that exist before the fuzzing, so `{id}` routes also meet real ids. */
 const seeded: string[] = [];
@@ -28,8 +28,21 @@ let cases = 0;
 const answered = new Map<string, number>();
 
 beforeAll(async () => {
-  stack = await startLocalStack({ jobDelayScale: 0, logLevel: 'SILENT', sesEventDelayMs: 0 });
-  tokens = { write: await adminToken(stack), read: await adminToken(stack, { scope: 'invitations:read' }) };
+  stack = await startLocalStack({ jobDelayScale: 0, logLevel: 'SILENT', sesEventDelayMs: 0, env: { REFERRALS_PER_PERIOD: '100000' } });
+  // A referrer: a user holding role-member, with a user's token carrying invitations:refer.
+  const logto = client(stack.logtoUrl, await managementToken(stack));
+  const referrer = (await logto.post('/api/users', { primaryEmail: 'fuzz-referrer@example.com', name: 'Fuzz Referrer' })).body;
+  await logto.post(`/api/users/${referrer.id}/roles`, { roleIds: ['role-member'] });
+  const minted = await fetch(`${stack.logtoUrl}/__standin/user-token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ userId: referrer.id, resource: stack.adminAudience, scope: 'invitations:refer' }),
+  });
+  tokens = {
+    write: await adminToken(stack),
+    read: await adminToken(stack, { scope: 'invitations:read' }),
+    refer: ((await minted.json()) as { access_token: string }).access_token,
+  };
   const admin = client(stack.apiUrl, tokens.write);
   for (const email of ['fuzz-seed-1@example.com', 'fuzz-seed-2@example.com', 'fuzz-seed-3@example.com']) {
     seeded.push((await admin.post('/v1/invitations', { email, roleIds: ['role-member'], metadata: { n: 1 } })).body.id);
@@ -207,6 +220,21 @@ const accessRequestPost = fc
     ),
   );
 
+/** A referral: what a signed-in user may send (roles they hold or not), hostile now and then. */
+const referralPost = fc
+  .record(
+    {
+      email: mostly(plainEmail, hostileStrings),
+      name: mostly(fc.string({ minLength: 1, maxLength: 30 }), hostileStrings),
+      message: fc.string({ maxLength: 100 }),
+      roleIds: mostly(fc.array(fc.constantFrom('role-member', 'role-editor'), { maxLength: 2 }), json),
+      organizationIds: fc.array(fc.constantFrom('org-acme', 'org-nope'), { maxLength: 1 }),
+      locale: mostly(fc.constantFrom('en', 'de'), hostileStrings),
+    },
+    { requiredKeys: ['email'] },
+  )
+  .map((value) => JSON.stringify(value));
+
 interface Sent {
   status: number;
   text: string;
@@ -244,12 +272,13 @@ function requestFor(route: Route) {
     acceptForm,
     acceptHeaders,
     accessRequestPost,
+    referralPost,
   }).map((generated) => {
     const path = route.path.replace('{id}', generated.segment);
     const search = new URLSearchParams(generated.query).toString();
     const auth = generated.headers.authorization;
     const headerValues: Record<string, string> = { ...generated.headers };
-    if (auth === 'write' || auth === 'read') headerValues.authorization = `Bearer ${tokens[auth]}`;
+    if (auth === 'write' || auth === 'read') headerValues.authorization = `Bearer ${tokens[route.path === '/v1/referrals' && auth === 'write' ? 'refer' : auth]}`;
     if (route.fn === 'webhook') {
       const payload = generated.webhookBody;
       if (generated.signWebhook) headerValues['logto-signature-sha-256'] = createHmac('sha256', signingKey).update(payload).digest('hex');
@@ -258,6 +287,9 @@ function requestFor(route: Route) {
     if (route.method === 'POST' && route.path === '/v1/access-requests') {
       const { body: requestBody, contentType } = generated.accessRequestPost;
       return { method: 'POST', path, headers: { 'content-type': contentType }, body: requestBody };
+    }
+    if (route.path === '/v1/referrals') {
+      return { method: 'POST', path, headers: { ...headerValues, 'content-type': 'application/json' }, body: generated.referralPost };
     }
     if (route.path === '/v1/accept') {
       const formHeaders = { ...generated.acceptHeaders };
@@ -279,7 +311,7 @@ describe('every route, fuzzed', () => {
           expectWellFormed(reply, `${request.method} ${request.path.slice(0, 120)}`);
           const key = `${route.method} ${route.path} ${reply.status}`;
           answered.set(key, (answered.get(key) ?? 0) + 1);
-          if (request.method === 'POST' && route.path === '/v1/invitations' && reply.status === 201) {
+          if (request.method === 'POST' && (route.path === '/v1/invitations' || route.path === '/v1/referrals') && reply.status === 201) {
             const invitation = JSON.parse(reply.text) as Record<string, unknown>;
             created.set(invitation.id as string, invitation);
           }

@@ -285,6 +285,25 @@ describe('LogtoManagementClient against the Logto stand-in', () => {
   });
 });
 
+describe('LogtoManagementClient.getUserGrants against the Logto stand-in', () => {
+  it("reads a user's roles and organizations with the roles held in each, and nothing for a newcomer", async () => {
+    // Prepare
+    const client = makeClient();
+    const holder = await client.createUser({ primaryEmail: uniqueEmail('grants') });
+    const newcomer = await client.createUser({ primaryEmail: uniqueEmail('newcomer') });
+    await client.assignRoles(holder.id, ['role-member']);
+    await client.addOrganizationMember('org-acme', holder.id);
+    await client.assignOrganizationRoles('org-acme', holder.id, ['orgrole-viewer']);
+
+    // Act
+    const [held, none] = await Promise.all([client.getUserGrants(holder.id), client.getUserGrants(newcomer.id)]);
+
+    // Assess
+    expect(held).toEqual({ roleIds: ['role-member'], organizations: [{ id: 'org-acme', roleIds: ['orgrole-viewer'] }] });
+    expect(none).toEqual({ roleIds: [], organizations: [] });
+  });
+});
+
 describe("the password policy: Logto's checker over the stand-in's policy and breached-password list", () => {
   const strict = {
     length: { min: 12, max: 64 },

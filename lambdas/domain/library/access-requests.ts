@@ -13,6 +13,8 @@ export interface AccessRequestInput {
   email: string;
   name?: string;
   message?: string;
+  /** A referral held for approval. */
+  referral?: AccessRequest['referral'];
 }
 
 /** How long an approval may take before another admin's approval may take over. */
@@ -58,6 +60,7 @@ export function createAccessRequests(ctx: LibraryContext, createInvitation: Crea
       email: input.email,
       ...(input.name && { name: input.name }),
       ...(input.message && { message: input.message }),
+      ...(input.referral && { referral: input.referral }),
       status: 'pending',
       createdAt: now,
       updatedAt: now,
@@ -93,7 +96,17 @@ export function createAccessRequests(ctx: LibraryContext, createInvitation: Crea
     let invitation: Invitation;
     try {
       const name = options.name ?? request.name;
-      invitation = await createInvitation({ ...options, ...(name && { name }), email: request.email, origin: { accessRequestId: request.id } }, actor);
+      // A held referral: what the referrer asked for and the referrer as inviter, unless the admin says otherwise.
+      const { referral } = request;
+      const referred = referral && {
+        roleIds: referral.roleIds,
+        organizationIds: referral.organizationIds,
+        organizationRoleIds: referral.organizationRoleIds,
+        ...(referral.locale && { locale: referral.locale }),
+        inviter: { id: referral.referrerId, ...(referral.referrerName && { name: referral.referrerName }) },
+      };
+      const origin = { accessRequestId: request.id, ...(referral && { referrerId: referral.referrerId }) };
+      invitation = await createInvitation({ ...referred, ...options, ...(name && { name }), email: request.email, origin }, actor);
     } catch (error) {
       const adopted = error instanceof AppError && error.code === 'invitation.already_pending' && claim.before.approving
         ? (error.details as { invitationId?: string } | undefined)?.invitationId

@@ -16,6 +16,7 @@ import type {
   LifecycleScheduler,
   Mailer,
   PasswordChecker,
+  RateLimiter,
 } from '../ports.ts';
 
 export interface InvitationSettings {
@@ -33,6 +34,8 @@ export interface InvitationSettings {
   acceptForm: { name: boolean; password: boolean };
   /** provision: what happens to the user of an invitation that ends (revoked, expired) before its first sign-in. */
   provisionedUserOnEnd: 'suspend' | 'delete';
+  /** Referrals a user may make per period, and whether an admin approves each first. */
+  referrals: { perPeriod: number; periodDays: number; needApproval: boolean };
   /** URL prefixes an invitation's `redirectUrl` must start with. */
   redirectAllowList: string[];
   /** Lower-case domains invitations may go to; empty allows every domain. */
@@ -52,6 +55,7 @@ export interface InvitationDeps {
   accessRequests: AccessRequestStore;
   identity: IdentityProvider;
   passwords: PasswordChecker;
+  limiter: RateLimiter;
   mailer: Mailer;
   jobs: JobQueue;
   lifecycle: LifecycleScheduler;

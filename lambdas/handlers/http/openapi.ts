@@ -93,8 +93,11 @@ export function openApiDocument(serverUrl?: string) {
       securitySchemes: {
         logto: {
           type: 'oauth2',
-          description: 'A Logto access token for the API resource, with invitations:read / invitations:write.',
-          flows: { clientCredentials: { tokenUrl: '/oidc/token', scopes: { 'invitations:read': 'Read invitations', 'invitations:write': 'Create, resend and revoke invitations' } } },
+          description: 'A Logto access token for the API resource: invitations:read / invitations:write for admins and their tools, invitations:refer for signed-in users of the app (referrals).',
+          flows: {
+            clientCredentials: { tokenUrl: '/oidc/token', scopes: { 'invitations:read': 'Read invitations', 'invitations:write': 'Create, resend and revoke invitations' } },
+            authorizationCode: { authorizationUrl: '/oidc/auth', tokenUrl: '/oidc/token', scopes: { 'invitations:refer': 'Invite others (a signed-in user)' } },
+          },
         },
       },
     },

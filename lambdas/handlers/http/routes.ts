@@ -12,6 +12,7 @@ import {
   accessRequestSchema,
   approveAccessRequestBody,
   createInvitationBody,
+  referralBody,
   eventSchema,
   healthSchema,
   invitationListSchema,
@@ -124,6 +125,15 @@ export const routes = [
     auth: { scope: scopes.write },
     summary: 'Decline: nothing is sent',
     response: { status: 200, schema: accessRequestSchema },
+  },
+  {
+    method: 'POST',
+    path: '/v1/referrals',
+    fn: 'api',
+    auth: { scope: scopes.refer },
+    summary: "A signed-in user invites someone into no more than they hold, within a quota (201; 202 when held for approval)",
+    body: referralBody,
+    response: { status: 201, schema: invitationSchema },
   },
   {
     method: 'GET',

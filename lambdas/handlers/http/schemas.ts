@@ -148,7 +148,7 @@ export const eventSchema = z
   .object({
     type: z.string(),
     at: z.iso.datetime(),
-    actor: z.object({ type: z.enum(['admin', 'system', 'invitee']), id: z.string().optional(), name: z.string().optional() }),
+    actor: z.object({ type: z.enum(['admin', 'system', 'invitee', 'user']), id: z.string().optional(), name: z.string().optional() }),
     data: z.record(z.string(), z.unknown()).optional(),
   })
   .meta({ id: 'InvitationEvent' });
@@ -195,7 +195,18 @@ export const accessRequestSchema = z
     updatedAt: z.iso.datetime(),
     invitationId: z.string().optional(),
     decidedAt: z.iso.datetime().optional(),
-    decidedBy: z.object({ type: z.enum(['admin', 'system', 'invitee']), id: z.string().optional(), name: z.string().optional() }).optional(),
+    decidedBy: z.object({ type: z.enum(['admin', 'system', 'invitee', 'user']), id: z.string().optional(), name: z.string().optional() }).optional(),
+    referral: z
+      .object({
+        referrerId: z.string(),
+        referrerName: z.string().optional(),
+        roleIds: z.array(z.string()),
+        organizationIds: z.array(z.string()),
+        organizationRoleIds: z.array(z.string()),
+        locale: z.string().optional(),
+      })
+      .optional()
+      .describe('A referral held for approval: who referred, and what they asked to pass on (the approval uses it unless told otherwise).'),
   })
   .meta({ id: 'AccessRequest' });
 
@@ -205,3 +216,18 @@ export const accessRequestListSchema = z
 
 /** The approval's choices: the create body without the email (the request's). */
 export const approveAccessRequestBody = createInvitationBody.omit({ email: true }).meta({ id: 'ApproveAccessRequest' });
+
+/** A signed-in user inviting someone: no mode, password, metadata or redirect (those are the deployment's). */
+export const referralBody = z
+  .strictObject({
+    email: emailSchema,
+    name: displayText.min(1).optional(),
+    message: z.string().max(1000).regex(/^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$/, 'Must not contain control characters other than line breaks and tabs.').optional(),
+    roleIds: idList.optional(),
+    organizationIds: idList.optional(),
+    organizationRoleIds: idList.optional(),
+    locale: createInvitationBody.shape.locale,
+  })
+  .meta({ id: 'Referral' });
+
+export const referralHeld = z.object({ status: z.literal('held'), message: z.string() }).meta({ id: 'ReferralHeld' });

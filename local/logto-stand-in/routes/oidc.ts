@@ -6,7 +6,9 @@
 import { randomBytes } from 'node:crypto';
 
 import { OidcError } from '../errors.ts';
-import { type Context, type Router, json } from '../http.ts';
+import { z } from 'zod';
+
+import { type Context, type Router, guardBody, json } from '../http.ts';
 import type { TokenSigner } from '../keys.ts';
 import type { Application, ApplicationSecret } from '../model.ts';
 import { apiResources } from '../seed.ts';
@@ -52,7 +54,24 @@ function authenticateClient(ctx: Context, form: URLSearchParams, applications: A
   return app;
 }
 
-export function oidcRoutes(router: Router, { store, signer, baseUrl }: OidcDeps) {
+export function oidcRoutes(router: Router, { store, library, signer, baseUrl }: OidcDeps) {
+  /**
+   * Test support, not Logto: a signed-in user's access token for an API resource, as Logto issues one to an
+   * app after the user's sign-in (the authorization-code grant is not modelled). The scopes asked for are
+   * granted; Logto grants those the user's roles hold.
+   */
+  router.post('/__standin/user-token', async (ctx) => {
+    const body = guardBody(
+      z.object({ userId: z.string().min(1), resource: z.string().min(1), scope: z.string().default(''), clientId: z.string().default('local-demo') }),
+      ctx,
+    );
+    const user = library.findUser(body.userId);
+    if (!apiResources[body.resource]) throw new OidcError('invalid_target', 'resource indicator is missing, or unknown');
+    const scope = body.scope.split(' ').filter(Boolean).join(' ') || undefined;
+    const accessToken = await signer.sign({ clientId: body.clientId, subject: user.id, audience: body.resource, scope }, accessTokenTtlSeconds);
+    return json(200, { access_token: accessToken, expires_in: accessTokenTtlSeconds, token_type: 'Bearer', scope });
+  });
+
   router.get('/oidc/.well-known/openid-configuration', () =>
     json(200, {
       issuer: signer.issuer,

@@ -31,6 +31,18 @@ export function organizationRoutes(router: Router, { store, library, hooks }: Ro
     return ids;
   };
 
+  // packages/core/src/routes/admin-user/organization.ts: every organization of the user, with its roles there (no paging).
+  router.get('/users/:userId/organizations', (ctx) => {
+    const user = library.findUser(param(ctx, 'userId'));
+    const organizationIds = new Set(state.organizationUsers.filter((row) => row.userId === user.id).map((row) => row.organizationId));
+    return json(
+      200,
+      state.organizations
+        .filter((org) => organizationIds.has(org.id))
+        .map((org) => ({ tenantId, ...org, organizationRoles: rolesOf(org.id, user.id).map(({ id, name }) => ({ id, name })) })),
+    );
+  });
+
   router.get('/organizations', (ctx) => listReply(ctx, state.organizations.map((org) => ({ tenantId, ...org }))));
 
   router.get('/organizations/:id/users', (ctx) => {

@@ -141,10 +141,13 @@ export function createAcceptForm(ctx: LibraryContext, acceptance: Acceptance) {
 
     if (!(await acceptance.accept(invitation.id, user.id, 'accept-link'))) {
       const now = await ctx.load(invitation.id);
-      if (now.status !== 'accepted' && created) {
-        // The invitation ended while we created its user: the loser removes what it created.
+      if (now.status !== 'accepted') {
+        // The invitation ended while we created its user: the loser removes what it created. A creation that
+        // was retried may still land at Logto after that (its first attempt timed out), and with this user
+        // gone it would make a new one: a later sweep of the ended invitation blocks whoever it finds.
         const userId = user.id;
-        await identity.deleteUser(userId).catch(() => jobs.enqueue({ kind: 'suspend', invitationId: now.id, userId }, retryDelaySeconds));
+        if (created) await identity.deleteUser(userId).catch(() => jobs.enqueue({ kind: 'suspend', invitationId: now.id, userId }, retryDelaySeconds));
+        await jobs.enqueue({ kind: 'close', invitationId: now.id }, retryDelaySeconds);
       }
       // Accepted with this user by the other submission: done. Anything else is refused as the link now stands.
       if (now.status !== 'accepted' || now.acceptedUserId !== user.id) {

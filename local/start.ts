@@ -80,13 +80,16 @@ logto-invitations is running locally.
   Logto          ${logto}${stack.standIn ? `            (local stand-in; issuer ${logto}/oidc)` : '  (real Logto)'}
   SES inbox      ${stack.sesUrl}            (mails as JSON: ${stack.sesUrl}/store)
   DynamoDB       ${stack.dynamoUrl}            (dynalite, data in ${env.LOCAL_DATA_DIR}/)
-  Demo landing   ${api}/demo/landing
+  Demo landing   ${api}/demo/landing            (and the app's sign-in: ${api}/demo/sign-in)
+  Request form   ${api}/v1/request-access            (anyone may ask to be invited)
   Webhook        ${api}/v1/webhooks/logto (hook ${stack.webhook.id}, ${stack.webhook.created ? 'registered now' : 'already registered'})
   Lifecycles     the deployed state machine on aws-local-stepfunctions, in process (${stack.lifecycles.executions.length} resumed${env.LOCAL_TIME_SCALE > 1 ? `; waits ${env.LOCAL_TIME_SCALE}x shorter` : ''})
 
 Walkthrough (paste into a shell):
 
 ${indent(walkthrough({ api, logto, ses: stack.sesUrl, adminAudience: stack.adminAudience }, stack.standIn !== undefined))}
+
+The other two modes (accept-link, provision), access requests and referrals: see the README.
 
 Ctrl-C stops everything; data stays in ${env.LOCAL_DATA_DIR}/ (delete it to start over).
 `);

@@ -27,7 +27,8 @@ import { makeWebhookHandler } from '../handlers/webhook.ts';
 
 export interface ServicePorts {
   store: InvitationStore & IdempotencyStore & DeliveryLog & AccessRequestStore & RateLimiter & { accessFormKey(): Promise<string> };
-  accessRequestLimits: Pick<AccessRequestOptions, 'perIpPerHour' | 'perEmailPerDay' | 'minFillSeconds' | 'frameAncestors' | 'count'>;
+  accessRequestLimits: Pick<AccessRequestOptions, 'perIpPerHour' | 'perEmailPerDay' | 'minFillSeconds' | 'frameAncestors'> &
+    Partial<Pick<AccessRequestOptions, 'count'>>;
   identity: IdentityProvider;
   passwords: PasswordChecker;
   mailer: Mailer;

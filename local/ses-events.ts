@@ -13,7 +13,9 @@ import { createRequire } from 'node:module';
 import { createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { z } from 'zod';
 import { mailEventTypes } from '../lib/constructs/email.ts';
+import { shareDraw } from './fault-share.ts';
 
 const require = createRequire(import.meta.url);
 
@@ -28,7 +30,27 @@ export interface LocalSesOptions {
   /** How long after the send an event follows. @default 200 */
   delayMs?: number;
   onError?: (error: unknown) => void;
+  /** Faults on SendEmail from the start, as `POST /__ses/faults` takes them. */
+  faults?: unknown[];
 }
+
+/**
+ * A fault on SendEmail (`POST /v2/email/outbound-emails`): answered with `status` (429 throttles, as SES's
+ * `TooManyRequestsException`; 5xx fails), after `delayMs`, for the next `count` sends or for `share` of
+ * them until cleared (`seed` makes the draws repeatable). A delay alone slows the send; one longer than the
+ * client's request timeout is a send whose outcome the client never learns (SES did accept it).
+ */
+export const sesFaultSpec = z
+  .object({
+    status: z.union([z.literal(429), z.number().int().min(500).max(599)]).optional(),
+    delayMs: z.number().int().min(0).optional(),
+    count: z.number().int().min(1).default(1),
+    share: z.number().min(0).max(1).optional(),
+    seed: z.number().int().optional(),
+  })
+  .refine((fault) => fault.status !== undefined || fault.delayMs !== undefined, 'give status, delayMs or both');
+
+type SesFault = z.infer<typeof sesFaultSpec> & { hits?: () => boolean };
 
 type Outcome = 'Delivery' | 'Bounce' | 'Suppressed' | 'Complaint';
 
@@ -116,11 +138,46 @@ export async function startLocalSes(options: LocalSesOptions): Promise<LocalSes>
     void work.finally(() => inFlight.delete(work));
   };
 
+  let faults: SesFault[] = [];
+  const addFault = (spec: unknown) => {
+    const fault = sesFaultSpec.parse(spec);
+    faults.push(fault.share === undefined ? fault : { ...fault, hits: shareDraw(fault.share, fault.seed) });
+  };
+  for (const fault of options.faults ?? []) addFault(fault);
+  /**
+   * What this SendEmail meets: the first count fault (used up by it) and every share fault whose draw hits;
+   * delays add up, the first status answers.
+   */
+  const faultFor = (): { delayMs: number; status?: number } => {
+    const counted = faults.find((candidate) => !candidate.hits);
+    if (counted && (counted.count -= 1) === 0) faults = faults.filter((candidate) => candidate !== counted);
+    const hitting = [...(counted ? [counted] : []), ...faults.filter((candidate) => candidate.hits?.())];
+    const status = hitting.find((candidate) => candidate.status !== undefined)?.status;
+    return { delayMs: hitting.reduce((total, candidate) => total + (candidate.delayMs ?? 0), 0), ...(status !== undefined && { status }) };
+  };
+
   const proxy = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => {
+    req.on('end', async () => {
       const body = Buffer.concat(chunks);
+      if (req.url === '/__ses/faults' && (req.method === 'POST' || req.method === 'DELETE')) {
+        try {
+          if (req.method === 'POST') addFault(JSON.parse(body.toString('utf8')));
+          else faults = [];
+          res.writeHead(req.method === 'POST' ? 201 : 204).end();
+        } catch (error) {
+          res.writeHead(400, { 'content-type': 'application/json' }).end(JSON.stringify({ message: (error as Error).message }));
+        }
+        return;
+      }
+      const fault = req.method === 'POST' && req.url === '/v2/email/outbound-emails' ? faultFor() : undefined;
+      if (fault?.delayMs) await sleep(fault.delayMs);
+      if (fault?.status !== undefined) {
+        const type = fault.status === 429 ? 'TooManyRequestsException' : 'InternalFailure';
+        res.writeHead(fault.status, { 'content-type': 'application/json', 'x-amzn-errortype': type }).end(JSON.stringify({ message: `Fault injected by the local SES (${fault.status}).` }));
+        return;
+      }
       const forward = request(
         { host: target.address, port: target.port, method: req.method, path: req.url, headers: req.headers },
         (answer) => {

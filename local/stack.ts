@@ -65,6 +65,10 @@ export interface LocalStackOptions {
    * start-up as at synth time. Brand values come through `env` (`BRAND_LOGO_URL`, ...). @default the shipped ones
    */
   templatesDirectory?: string;
+  /** Faults the Logto stand-in applies from the start (`STANDIN_FAULTS`; see local/logto-stand-in/README.md). */
+  standInFaults?: unknown[];
+  /** Faults the local SES applies to SendEmail from the start (`SES_FAULTS`; see local/ses-events.ts). */
+  sesFaults?: unknown[];
 }
 
 export interface LocalStack {
@@ -157,6 +161,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       port: ports.ses,
       publish: async (event) => service.mailEvents(event),
       ...(options.sesEventDelayMs !== undefined && { delayMs: options.sesEventDelayMs }),
+      ...(options.sesFaults && { faults: options.sesFaults }),
       onError: (error) => log.error('SES event failed', { error: String(error) }),
     });
     const sesUrl = localSes.url;
@@ -178,6 +183,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         apiBaseUrl: apiUrl,
         ...(options.standInSigningAlg && { signingAlg: options.standInSigningAlg }),
         ...(options.dataDir && { dataFile: join(options.dataDir, 'logto.json') }),
+        ...(options.standInFaults && { faults: options.standInFaults }),
       });
       closers.push(() => standIn!.close());
       logto = {

@@ -7,6 +7,7 @@ import { readConfig } from '../lambdas/composition/config.ts';
 import { seed } from './logto-stand-in/index.ts';
 import { walkthrough } from './walkthrough.ts';
 import { localPorts } from './defaults.ts';
+import { faultsFromEnv } from './fault-share.ts';
 import { startLocalStack } from './stack.ts';
 
 const env = readConfig(
@@ -29,6 +30,9 @@ const env = readConfig(
     BRAND_LOGO_URL: z.string().optional(),
     BRAND_PRIMARY_COLOR: z.string().optional(),
     BRAND_SUPPORT_EMAIL: z.string().optional(),
+    /** Faults by share, e.g. `[{"pathPrefix":"/api/one-time-tokens","status":500,"share":0.1}]` (see the README). */
+    STANDIN_FAULTS: z.string().optional(),
+    SES_FAULTS: z.string().optional(),
   }),
   process.env,
 );
@@ -45,6 +49,8 @@ const stack = await startLocalStack({
   logLevel: env.LOG_LEVEL,
   lifecycleTimeScale: env.LOCAL_TIME_SCALE,
   ...(env.EMAIL_TEMPLATES_DIR && { templatesDirectory: env.EMAIL_TEMPLATES_DIR }),
+  standInFaults: faultsFromEnv('STANDIN_FAULTS', env.STANDIN_FAULTS),
+  sesFaults: faultsFromEnv('SES_FAULTS', env.SES_FAULTS),
   // The service validates these (a bad colour stops the start naming the variable).
   env: Object.fromEntries(
     (['APP_NAME', 'BRAND_LOGO_URL', 'BRAND_PRIMARY_COLOR', 'BRAND_SUPPORT_EMAIL'] as const).flatMap((name) => (env[name] === undefined ? [] : [[name, env[name]!]])),

@@ -20,7 +20,7 @@ import { organizationRoutes } from './routes/organizations.ts';
 import { roleRoutes } from './routes/roles.ts';
 import { settingRoutes } from './routes/settings.ts';
 import { signInRoutes } from './routes/sign-in.ts';
-import { Faults, testSupportRoutes } from './routes/test-support.ts';
+import { Faults, faultSpec, testSupportRoutes } from './routes/test-support.ts';
 import type { RouteDeps } from './routes/types.ts';
 import { userRoutes } from './routes/users.ts';
 import { seed, seedState } from './seed.ts';
@@ -40,6 +40,8 @@ export interface StandInOptions {
   dataFile?: string;
   /** Algorithm of the key pair generated on first start. @default 'ES384' (Logto's default) */
   signingAlg?: 'ES384' | 'RS256';
+  /** Faults in force from the start, as `POST /__standin/faults` takes them (e.g. `{pathPrefix, status, share}`). */
+  faults?: unknown[];
   /** The invitations API; the demo app's redirect URI is `${apiBaseUrl}/demo/callback`. @default 'http://127.0.0.1:4000' */
   apiBaseUrl?: string;
 }
@@ -90,6 +92,7 @@ export async function startLogtoStandIn(options: StandInOptions): Promise<StandI
   const hooks = new HookDispatcher(store);
   const deps: RouteDeps = { store, library: createLibrary(store), hooks };
   const faults = new Faults();
+  for (const fault of options.faults ?? []) faults.add(faultSpec.parse(fault));
 
   // Logto mounts its Management API under /api: its routes, and webhook payloads, see paths without it.
   const managementApi = new Router();

@@ -8,6 +8,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 
 import { z } from 'zod';
 
+import { shareDraw } from '../../fault-share.ts';
 import { type Reply, type Router, guardBody, json, param } from '../http.ts';
 import { pwnedPasswords } from '../password-policy.ts';
 import type { RouteDeps } from './types.ts';
@@ -20,8 +21,12 @@ const faultBody = z
     pathPrefix: z.string().startsWith('/'),
     /** Answer with this status instead of serving the request. */
     status: z.number().int().min(100).max(599).optional(),
-    /** How many matching requests are affected. */
+    /** How many matching requests are affected (ignored with `share`). */
     count: z.number().int().min(1).default(1),
+    /** Affects this share of the matching requests, until cleared, instead of the next `count`. */
+    share: z.number().min(0).max(1).optional(),
+    /** Makes the share's draws repeatable. */
+    seed: z.number().int().optional(),
     /** Wait this long first (then fail with `status`, or serve the request normally). */
     delayMs: z.number().int().min(0).optional(),
     /** The JSON body of the failure; a Logto-style error by default. */
@@ -30,30 +35,37 @@ const faultBody = z
   })
   .refine((fault) => fault.status !== undefined || fault.delayMs !== undefined, 'give status, delayMs or both');
 
-type Fault = z.infer<typeof faultBody>;
+export const faultSpec = faultBody;
+type Fault = z.infer<typeof faultBody> & { hits?: () => boolean };
 
 /** Pending faults, consumed first-in first-out by the requests they match. */
 export class Faults {
   private pending: Fault[] = [];
 
-  add(fault: Fault) {
-    this.pending.push(fault);
+  add(fault: z.infer<typeof faultBody>) {
+    this.pending.push(fault.share === undefined ? fault : { ...fault, hits: shareDraw(fault.share, fault.seed) });
   }
 
   clear() {
     this.pending = [];
   }
 
-  /** Applies the first pending fault matching the request: its failure reply, or undefined to serve it. */
+  /**
+   * Applies what matches the request: the first pending count fault (first in, first out, used up by the
+   * call) and every share fault whose draw hits (each draws for every call it matches, so its draws depend on
+   * nothing else). Their delays add up; the first with a status answers; otherwise the call is served.
+   */
   async apply(method: string, path: string): Promise<Reply | undefined> {
-    const fault = this.pending.find(
+    const matching = this.pending.filter(
       (candidate) => path.startsWith(candidate.pathPrefix) && (!candidate.method || candidate.method.toUpperCase() === method),
     );
-    if (!fault) return undefined;
-    fault.count -= 1;
-    if (fault.count === 0) this.pending = this.pending.filter((candidate) => candidate !== fault);
-
-    if (fault.delayMs) await sleep(fault.delayMs);
+    const counted = matching.find((candidate) => !candidate.hits);
+    if (counted && (counted.count -= 1) === 0) this.pending = this.pending.filter((candidate) => candidate !== counted);
+    const hitting = [...(counted ? [counted] : []), ...matching.filter((candidate) => candidate.hits?.())];
+    if (hitting.length === 0) return undefined;
+    const delayMs = hitting.reduce((total, candidate) => total + (candidate.delayMs ?? 0), 0);
+    const fault = hitting.find((candidate) => candidate.status !== undefined) ?? hitting[0]!;
+    if (delayMs) await sleep(delayMs);
     if (fault.status === undefined) return undefined;
     const isRateLimit = fault.status === 429;
     const body = fault.body ?? {

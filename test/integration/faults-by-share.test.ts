@@ -1,0 +1,111 @@
+/**
+ * Faults by share (the knobs `STANDIN_FAULTS` and `SES_FAULTS` turn in `npm start`): the stand-in and the
+ * local SES fail or slow a seeded share of the calls they match, and the whole pipeline, run under them,
+ * still sends every invitation exactly once.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startLocalStack, type LocalStack } from '../../local/stack.ts';
+import { adminToken, clearLogtoFaults, client, inbox, injectLogtoFault, managementToken } from '../support/local-stack.ts';
+
+let stack: LocalStack;
+
+beforeAll(async () => {
+  stack = await startLocalStack({
+    jobDelayScale: 0,
+    logLevel: 'SILENT',
+    sesEventDelayMs: 0,
+    standInFaults: [
+      { method: 'POST', pathPrefix: '/api/one-time-tokens', status: 500, share: 0.1, seed: 11 },
+      { method: 'GET', pathPrefix: '/api/users', status: 429, share: 0.05, seed: 12 },
+      { pathPrefix: '/api/', delayMs: 40, share: 0.2, seed: 13 },
+    ],
+    sesFaults: [
+      { status: 429, share: 0.1, seed: 21 },
+      { status: 503, share: 0.05, seed: 22 },
+      { delayMs: 30, share: 0.2, seed: 23 },
+    ],
+  });
+});
+
+afterAll(async () => {
+  await stack?.close();
+});
+
+describe('faults by share', () => {
+  it("fails the seeded share of the stand-in's matching calls, the same ones for the same seed", async () => {
+    // Prepare
+    const token = await managementToken(stack);
+    const pattern = async () => {
+      await injectLogtoFault(stack, { method: 'GET', pathPrefix: '/api/roles', status: 500, share: 0.5, seed: 7 } as never);
+      const statuses: number[] = [];
+      for (let i = 0; i < 40; i += 1) statuses.push((await fetch(`${stack.logtoUrl}/api/roles`, { headers: { authorization: `Bearer ${token}` } })).status);
+      await clearLogtoFaults(stack);
+      return statuses;
+    };
+
+    // Act
+    const first = await pattern();
+    const second = await pattern();
+
+    // Assess
+    const failed = first.filter((status) => status === 500).length;
+    expect(failed).toBeGreaterThan(8);
+    expect(failed).toBeLessThan(32);
+    expect(second).toEqual(first);
+  });
+
+  it('fails the local SES for a share of sends, and clears', async () => {
+    // Prepare
+    await fetch(`${stack.sesUrl}/__ses/faults`, { method: 'POST', body: JSON.stringify({ status: 429, count: 1 }) });
+    const admin = client(stack.apiUrl, await adminToken(stack));
+
+    // Act: the first send meets the throttle and is queued; the queue sends it
+    const created = await admin.post('/v1/invitations', { email: 'throttled-once@example.com' });
+    const queued = created.body.delivery;
+    // The stack's own share faults may throttle a retry too: the queue retries until it is out.
+    for (let round = 0; round < 20 && stack.jobs.pending.length > 0; round += 1) await stack.jobs.runDue(true);
+    const after = (await admin.get(`/v1/invitations/${created.body.id}`)).body.delivery;
+
+    // Assess
+    expect(queued).toMatchObject({ status: 'queued', lastError: 'ses.throttled' });
+    expect(after).toMatchObject({ sendCount: 1 });
+    expect(await inbox(stack, 'throttled-once@example.com')).toHaveLength(1);
+  });
+
+  it('sends every invitation exactly once through failing and slow Logto and SES calls', async () => {
+    // Prepare
+    const admin = client(stack.apiUrl, await adminToken(stack));
+    const emails = Array.from({ length: 30 }, (_, i) => `under-faults-${i}@example.com`);
+
+    // Act: create (a 503 before anything is stored is retried with the same key), then drain the queue
+    const ids: string[] = [];
+    for (const email of emails) {
+      for (let attempt = 0; ; attempt += 1) {
+        const reply = await fetch(`${stack.apiUrl}/v1/invitations`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${await adminToken(stack)}`, 'content-type': 'application/json', 'idempotency-key': `faults-${email}` },
+          body: JSON.stringify({ email, reminder: false }),
+        });
+        if (reply.status === 201) {
+          ids.push(((await reply.json()) as { id: string }).id);
+          break;
+        }
+        expect(reply.status).toBe(503);
+        expect(attempt).toBeLessThan(5);
+      }
+    }
+    for (let round = 0; round < 30 && stack.jobs.pending.length > 0; round += 1) await stack.jobs.runDue(true);
+    await stack.ses.idle();
+
+    // Assess
+    expect(stack.jobs.pending).toEqual([]);
+    for (const [i, id] of ids.entries()) {
+      const invitation = (await admin.get(`/v1/invitations/${id}`)).body;
+      expect(invitation.delivery.sendCount, emails[i]).toBe(1);
+      expect(['sent', 'delivered'], emails[i]).toContain(invitation.delivery.status);
+      expect(await inbox(stack, emails[i]!), emails[i]).toHaveLength(1);
+      const sends = ((await admin.get(`/v1/invitations/${id}/events`)).body as { type: string }[]).filter((event) => event.type === 'sent');
+      expect(sends, emails[i]).toHaveLength(1);
+    }
+  }, 120_000);
+});

@@ -257,9 +257,10 @@ export class InvitationService extends Construct {
       m2mRotated: m2mRotation !== undefined,
       removalPolicy,
     });
+    const jobMaxReceives = 5;
     this.deliveryQueue = new DeliveryQueue(this, 'DeliveryQueue', {
       consumerTimeout: functionSpecs.jobs.timeout,
-      maxReceiveCount: 5,
+      maxReceiveCount: jobMaxReceives,
     });
     this.sesIdentity = props.sesIdentity ?? fromAddress.split('@')[1]!;
     this.email = new Email(this, 'Email', {
@@ -304,6 +305,7 @@ export class InvitationService extends Construct {
 
     this.functions = new ServiceFunctions(this, 'Functions', {
       environment,
+      jobMaxReceives,
       wiringEnvironment: { LOGTO_ENDPOINT: logtoEndpoint, LOGTO_API_INDICATOR: apiIndicator },
       table: this.storage,
       m2mSecret: this.secrets.m2mCredentials,

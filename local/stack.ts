@@ -47,6 +47,8 @@ export interface LocalStackOptions {
   env?: Record<string, string>;
   /** Scales the job queue's delays: 0 retries at once. */
   jobDelayScale?: number;
+  /** Receives before a job is dead-lettered (its last attempt at a send marks the send failed). @default 8 */
+  jobMaxReceives?: number;
   /** Point SES at this endpoint instead of the local SES (tests use a closed port to make it fail). */
   sesEndpointOverride?: string;
   logLevel?: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR' | 'SILENT';
@@ -244,9 +246,11 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     secrets.setWebhookSigningKey(webhook.signingKey);
 
     const store = new DynamoInvitationStore({ client: dynamo, tableName: config.TABLE_NAME });
+    const jobMaxReceives = options.jobMaxReceives ?? 8;
     const jobs = new LocalJobQueue({
       ...(options.dataDir && { file: join(options.dataDir, 'jobs.json') }),
       delayScale: options.jobDelayScale ?? 1,
+      maxReceives: jobMaxReceives,
     });
     const lifecycles = new LocalLifecycleScheduler({
       definition: localLifecycleDefinition(),
@@ -283,6 +287,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         return secrets.webhookSigningKey();
       },
       settings: invitationSettings(config),
+      jobMaxReceives,
       accessRequestLimits: accessRequestLimitsOf(config),
       log,
       ...(options.clock && { clock: options.clock }),

@@ -26,6 +26,8 @@ export const awsEnvSchema = z.intersection(
     M2M_SECRET_ID: z.string().min(1),
     WEBHOOK_SECRET_ID: z.string().min(1),
     JOB_QUEUE_URL: z.url(),
+    /** The queue's `maxReceiveCount`: the last attempt at a send marks it failed before it is dead-lettered. */
+    JOB_MAX_RECEIVES: z.coerce.number().int().min(1).default(5),
     /** Set on the functions that start or stop lifecycles (API, webhook, jobs, mail events). */
     LIFECYCLE_STATE_MACHINE_ARN: z.string().startsWith('arn:').optional(),
   }),
@@ -80,6 +82,7 @@ export function buildAwsService(env: Record<string, string | undefined> = proces
     verifier: createAccessTokenVerifier({ issuer: config.ADMIN_ISSUER, audience: config.ADMIN_AUDIENCE }),
     webhookSigningKey: (options) => secrets.webhookSigningKey(options),
     settings: invitationSettings(config),
+    jobMaxReceives: config.JOB_MAX_RECEIVES,
     accessRequestLimits: { ...accessRequestLimitsOf(config), count: countAccessRequest },
     log: logger,
   });

@@ -37,6 +37,8 @@ export interface ServicePorts {
   verifier: TokenVerifier;
   webhookSigningKey: (options?: { fresh?: boolean }) => Promise<string>;
   settings: InvitationSettings;
+  /** The job queue's receives before a message is dead-lettered. */
+  jobMaxReceives: number;
   log: Log;
   clock?: Clock;
 }
@@ -93,7 +95,7 @@ export function buildService(ports: ServicePorts) {
       clock,
       log: ports.log,
     }),
-    jobs: makeJobsHandler({ invitations, log: ports.log }),
+    jobs: makeJobsHandler({ invitations, log: ports.log, maxReceives: ports.jobMaxReceives }),
     lifecycle: makeLifecycleHandler({ invitations }),
     mailEvents: makeMailEventsHandler({ invitations, log: ports.log }),
   };

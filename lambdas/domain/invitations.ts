@@ -261,6 +261,8 @@ export function createInvitationLibrary(deps: InvitationDeps) {
     acceptPage: acceptForm.page,
     acceptSubmit: acceptForm.submit,
     deliver: delivery.deliver,
+    /** The queue gave up on a send: it shows as failed. */
+    abandonDelivery: delivery.abandon,
     grant: acceptance.grant,
     close: acceptance.closeLater,
     suspend: acceptance.suspend,

@@ -10,11 +10,13 @@ import type { Job } from '../domain/ports.ts';
 import type { Log } from './http/respond.ts';
 
 export interface JobsDeps {
-  invitations: Pick<InvitationLibrary, 'deliver' | 'grant' | 'schedule' | 'close' | 'suspend'>;
+  invitations: Pick<InvitationLibrary, 'deliver' | 'grant' | 'schedule' | 'close' | 'suspend' | 'abandonDelivery'>;
   log: Log;
+  /** The queue's receives before a message goes to the dead-letter queue (SQS's `maxReceiveCount`). */
+  maxReceives: number;
 }
 
-export function makeJobsHandler({ invitations, log }: JobsDeps) {
+export function makeJobsHandler({ invitations, log, maxReceives }: JobsDeps) {
   async function run(job: Job): Promise<void> {
     switch (job.kind) {
       case 'deliver':
@@ -31,17 +33,32 @@ export function makeJobsHandler({ invitations, log }: JobsDeps) {
     }
   }
 
+  /** The last attempt at a send failed: the invitation says so, instead of reading `queued` for ever. */
+  async function giveUp(job: Job, error: unknown): Promise<void> {
+    if (job.kind !== 'deliver') return;
+    const reason = error instanceof UpstreamError ? error.code : 'delivery.error';
+    await invitations.abandonDelivery(job.invitationId, job.send ?? 0, `delivery.retries_exhausted:${reason}`).catch((abandonError: unknown) =>
+      log.error('could not mark the send failed', { invitationId: job.invitationId, error: String(abandonError) }),
+    );
+  }
+
   return async (event: SQSEvent): Promise<SQSBatchResponse> => {
     const batchItemFailures: SQSBatchResponse['batchItemFailures'] = [];
     for (const record of event.Records) {
+      const job = JSON.parse(record.body) as Job;
       try {
-        await run(JSON.parse(record.body) as Job);
+        await run(job);
       } catch (error) {
         const retryable = error instanceof UpstreamError;
-        log[retryable ? 'warn' : 'error']('job failed', {
+        const lastAttempt = Number(record.attributes.ApproximateReceiveCount) >= maxReceives;
+        log[retryable && !lastAttempt ? 'warn' : 'error']('job failed', {
           messageId: record.messageId,
+          kind: job.kind,
+          lastAttempt,
           error: error instanceof Error ? { name: error.name, message: error.message } : String(error),
         });
+        if (lastAttempt) await giveUp(job, error);
+        // Reported either way: the last attempt's message goes to the dead-letter queue, and its alarm.
         batchItemFailures.push({ itemIdentifier: record.messageId });
       }
     }

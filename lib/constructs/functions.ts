@@ -27,6 +27,8 @@ export type FunctionName = keyof typeof functionSpecs;
 export interface ServiceFunctionsProps {
   /** The service's configuration (lambdas/composition/config.ts), for every function but the Logto wiring. */
   readonly environment: Record<string, string>;
+  /** The job queue's `maxReceiveCount`. */
+  readonly jobMaxReceives: number;
   /** The Logto wiring's configuration: `LOGTO_ENDPOINT`, `LOGTO_API_INDICATOR` (secret ids are added here). */
   readonly wiringEnvironment: Record<string, string>;
   readonly table: BindableTable;
@@ -78,6 +80,7 @@ export class ServiceFunctions extends Construct {
         ...props.email.environment(),
         ...secretIds,
         JOB_QUEUE_URL: props.jobQueue.queueUrl,
+        JOB_MAX_RECEIVES: String(props.jobMaxReceives),
       });
       // Every service function builds the whole composition, so each gets TABLE_NAME; the grant decides.
       fn.bindTable(props.table, { accessMode: 'RW' });

@@ -137,6 +137,8 @@ describe('secrets never reach an environment', () => {
       expect(JSON.stringify(variables.ACCEPT_URL)).toContain('v1/accept');
       expect(variables.ACCEPT_FORM_FIELDS).toBe('name,password');
       expect(variables.PROVISIONED_USER_ON_END).toBe('suspend');
+      // The jobs function marks a send failed at the queue's last attempt: the same count as the DLQ's.
+      expect(variables.JOB_MAX_RECEIVES).toBe('5');
     }
   });
 

@@ -109,3 +109,37 @@ describe('faults by share', () => {
     }
   }, 120_000);
 });
+
+describe('a send the job queue gives up on', () => {
+  let small: LocalStack;
+
+  beforeAll(async () => {
+    small = await startLocalStack({ jobDelayScale: 0, logLevel: 'SILENT', jobMaxReceives: 3, sesFaults: [{ status: 503, count: 4 }] });
+  });
+
+  afterAll(async () => {
+    await small?.close();
+  });
+
+  it('reads failed (not queued for ever) once its last attempt failed, and is dead-lettered; a resend then works', async () => {
+    // Prepare: SES fails the request's send and the queue's three attempts
+    const admin = client(small.apiUrl, await adminToken(small));
+    const created = await admin.post('/v1/invitations', { email: 'given-up@example.com', reminder: false });
+
+    // Act
+    for (let round = 0; round < 5 && small.jobs.pending.length > 0; round += 1) await small.jobs.runDue(true);
+    const given = (await admin.get(`/v1/invitations/${created.body.id}`)).body;
+    const resent = await admin.post(`/v1/invitations/${created.body.id}/resend`);
+
+    // Assess
+    expect(created.body.delivery.status).toBe('queued');
+    expect(small.jobs.pending).toEqual([]);
+    expect(small.jobs.dead.map((message) => message.job)).toEqual([{ kind: 'deliver', invitationId: created.body.id, send: 1 }]);
+    expect(given.delivery).toMatchObject({ status: 'failed', sendCount: 0, lastError: 'delivery.retries_exhausted:ses.unavailable' });
+    const events = (await admin.get(`/v1/invitations/${created.body.id}/events`)).body as { type: string; data?: Record<string, unknown> }[];
+    expect(events.filter((event) => event.type === 'delivery_failed').at(-1)?.data).toMatchObject({ error: 'delivery.retries_exhausted:ses.unavailable', send: 1 });
+    expect(resent.status).toBe(200);
+    expect(resent.body.delivery).toMatchObject({ status: 'sent', sendCount: 1 });
+    expect(await inbox(small, 'given-up@example.com')).toHaveLength(1);
+  });
+});

@@ -177,7 +177,23 @@ export function createDelivery(ctx: LibraryContext, modes: Modes, acceptance: Ac
     if (consumed.length > 0) await acceptance.acceptConsumed(invitation);
   }
 
-  return { deliver, deliverNow };
+  /**
+   * The job queue's last attempt at send `number` failed too: the send is settled as failed (the
+   * invitation shows it, an admin may resend), unless it settled meanwhile or is in flight. Its message
+   * still goes to the dead-letter queue, and so to the alarm.
+   */
+  async function abandon(id: string, number: number, lastError: string): Promise<void> {
+    const now = clock.now().getTime();
+    const { changed } = await ctx.update(id, (inv) => {
+      const { request, settled, attempt } = inv.delivery;
+      if (!request || number > request.number || number <= settled) return undefined;
+      if (attempt?.number === number && Date.parse(attempt.until) > now) return undefined;
+      return settle(inv, number, { status: 'failed', lastError });
+    });
+    if (changed) await ctx.record(id, 'delivery_failed', systemActor, { error: lastError, send: number });
+  }
+
+  return { deliver, deliverNow, abandon };
 }
 
 export type DeliveryLibrary = ReturnType<typeof createDelivery>;

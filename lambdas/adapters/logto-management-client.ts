@@ -29,7 +29,7 @@ import { setTimeout as sleepFor } from 'node:timers/promises';
 import { createApiClient } from '@logto/api/management';
 // Types only (no code in the bundle): openapi-fetch's `Client` is how Logto's path types are reached.
 import type { Client } from 'openapi-fetch';
-import { z } from 'zod';
+import * as z from 'zod';
 
 import { AppError, UpstreamError } from '../domain/errors.ts';
 import type { IdentityProvider, IdentityUser, OneTimeToken, UserGrants } from '../domain/ports.ts';

@@ -3,7 +3,7 @@
  * drifted, created only when missing, so a restart or a re-deploy never adds a second hook. Used by the
  * local stack at start-up and by the deploy-time custom resource; `removeLogtoWebhook` undoes it.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 import { isLogtoError } from './logto-management-client.ts';
 

@@ -6,7 +6,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { z } from 'zod';
+import * as z from 'zod';
 import { createAccessTokenVerifier } from '../adapters/access-token-verifier.ts';
 import { DynamoInvitationStore } from '../adapters/dynamo-store.ts';
 import { LogtoPasswordChecker } from '../adapters/logto-password-checker.ts';

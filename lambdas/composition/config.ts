@@ -2,7 +2,7 @@
  * The service's configuration, read from the environment once and validated: a bad deployment fails at
  * cold start with a message naming the variable, not on some later request. No secret is ever in here.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { invitationModes } from '../domain/invitation.ts';
 import type { InvitationSettings } from '../domain/invitations.ts';
 

@@ -14,7 +14,7 @@ import {
   GetEmailTemplateCommand,
   type SESv2Client,
 } from '@aws-sdk/client-sesv2';
-import { z } from 'zod';
+import * as z from 'zod';
 
 import type { M2mCredentials } from '../adapters/logto-management-client.ts';
 import { hookSchema, webhookEvents, type LogtoHook } from '../adapters/logto-webhooks.ts';

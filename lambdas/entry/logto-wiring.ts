@@ -13,7 +13,7 @@ import {
   SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
 import { Logger } from '@aws-lambda-powertools/logger';
-import { z } from 'zod';
+import * as z from 'zod';
 
 import { LogtoManagementClient } from '../adapters/logto-management-client.ts';
 import { SecretsManagerSecrets } from '../adapters/secrets.ts';

@@ -7,7 +7,7 @@
  */
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { Logger } from '@aws-lambda-powertools/logger';
-import { z } from 'zod';
+import * as z from 'zod';
 
 import { LogtoManagementClient } from '../adapters/logto-management-client.ts';
 import { defaultApiIndicator, readConfig } from '../composition/config.ts';

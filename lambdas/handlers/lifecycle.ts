@@ -4,7 +4,7 @@
  * stored status (`pending` while the invitation is still open, even past its expiry), after `remind` and
  * `expire` the status the invitation reads.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import type { InvitationStatus } from '../domain/invitation.ts';
 import type { InvitationLibrary } from '../domain/invitations.ts';
 

@@ -15,7 +15,7 @@
  * Failures are rethrown with a message meant for the CloudFormation console.
  */
 import { setTimeout as sleepFor } from 'node:timers/promises';
-import { z } from 'zod';
+import * as z from 'zod';
 
 import { isLogtoError } from '../adapters/logto-management-client.ts';
 import {

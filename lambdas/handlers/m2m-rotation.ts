@@ -25,7 +25,7 @@ import {
   type SecretsManagerClient,
   UpdateSecretVersionStageCommand,
 } from '@aws-sdk/client-secrets-manager';
-import { z } from 'zod';
+import * as z from 'zod';
 
 import type { LogtoManagementClient, M2mCredentials } from '../adapters/logto-management-client.ts';
 import { isLogtoError } from '../adapters/logto-management-client.ts';

@@ -3,7 +3,7 @@
  * invitation the message was tagged with.
  */
 import type { EventBridgeEvent } from 'aws-lambda';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { InvitationLibrary, MailEvent } from '../domain/invitations.ts';
 import type { Log } from './http/respond.ts';
 

@@ -6,7 +6,7 @@
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 import { AppError } from '../domain/errors.ts';
 import { normalizeEmail } from '../domain/invitation.ts';
 import type { InvitationLibrary, LogtoEvent } from '../domain/invitations.ts';

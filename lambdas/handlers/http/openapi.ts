@@ -2,7 +2,7 @@
  * OpenAPI 3.1, generated from the route table and the same zod schemas that validate requests.
  * Served at `GET /v1/openapi.json` and checked in as `openapi.json` (a test keeps the two equal).
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { routes, type Route } from './routes.ts';
 import { errorSchema } from './schemas.ts';
 

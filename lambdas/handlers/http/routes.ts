@@ -2,7 +2,7 @@
  * The HTTP routes, once: the API handler dispatches on them, the local server matches requests against
  * them, the OpenAPI document is generated from them, and the CDK stack creates them.
  */
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { AppError } from '../../domain/errors.ts';
 import {
   accessRequestBody,

@@ -2,7 +2,7 @@
  * The API's request and response shapes, as zod schemas. They validate requests and generate the
  * OpenAPI document, so the two cannot drift apart.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { deliveryStatuses, invitationModes, invitationStatuses, maxEmailLength } from '../../domain/invitation.ts';
 import { accessRequestStatuses } from '../../domain/ports.ts';
 

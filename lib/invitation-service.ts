@@ -5,7 +5,6 @@ import type * as ses from 'aws-cdk-lib/aws-ses';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { defaultApiIndicator, envSchema, readConfig } from '../lambdas/composition/config.ts';
-import { templateLocales } from '../templates/index.ts';
 import { addressOf } from './config.ts';
 import { Alarms } from './constructs/alarms.ts';
 import { DeliveryQueue } from './constructs/delivery-queue.ts';
@@ -234,10 +233,6 @@ export class InvitationService extends Construct {
     const reminderBeforeExpiry = props.reminderBeforeExpiry ?? Duration.days(2);
     const fromAddress = addressOf(props.sesFromAddress);
     if (!fromAddress) throw new Error(`InvitationService: sesFromAddress "${props.sesFromAddress}" is not an email address.`);
-    const locales = templateLocales(props.emailTemplates);
-    if (!locales.includes(defaultLocale)) {
-      throw new Error(`InvitationService: no template for defaultLocale "${defaultLocale}" (have: ${locales.join(', ')}).`);
-    }
     const deliveryConcurrency = props.deliveryConcurrency ?? 2;
     if (!Number.isInteger(deliveryConcurrency) || deliveryConcurrency < 2 || deliveryConcurrency > 1000) {
       throw new Error(`InvitationService: deliveryConcurrency must be an integer from 2 to 1000 (SQS event sources), got ${deliveryConcurrency}.`);
@@ -271,6 +266,9 @@ export class InvitationService extends Construct {
       ...(props.emailTemplates && { templatesDirectory: props.emailTemplates }),
       ...(props.sesConfigurationSet && { configurationSet: props.sesConfigurationSet }),
     });
+    if (!this.email.locales.includes(defaultLocale)) {
+      throw new Error(`InvitationService: no template for defaultLocale "${defaultLocale}" (have: ${this.email.locales.join(', ')}).`);
+    }
 
     const apiIndicator = props.logtoApiIndicator ?? defaultApiIndicator(logtoEndpoint);
     this.logtoApiIndicator = apiIndicator;

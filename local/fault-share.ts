@@ -34,3 +34,26 @@ export function faultsFromEnv(name: string, value: string | undefined): unknown[
     throw new Error(`${name} must be a JSON array of faults (${(error as Error).message}).`);
   }
 }
+
+/** A fault as the local services keep it: a share fault carries its draw. */
+export type Armed<F> = F & { hits?: () => boolean };
+
+/** A fault with `share` gets its own draw (seeded by `seed`); one without it counts down. */
+export function arm<F extends { share?: number | undefined; seed?: number | undefined }>(fault: F): Armed<F> {
+  return fault.share === undefined ? fault : { ...fault, hits: shareDraw(fault.share, fault.seed) };
+}
+
+/**
+ * The faults a call meets, of those that match it: the first count fault (first in, first out, used up by
+ * the call) and every share fault whose draw hits (each draws for every call it matches, so its draws depend
+ * on nothing else). Returns them with the pending faults left, and their delays added up.
+ */
+export function meet<F extends { count: number; delayMs?: number | undefined }>(
+  pending: Armed<F>[],
+  matching: Armed<F>[],
+): { hitting: Armed<F>[]; pending: Armed<F>[]; delayMs: number } {
+  const counted = matching.find((candidate) => !candidate.hits);
+  const left = counted && (counted.count -= 1) === 0 ? pending.filter((candidate) => candidate !== counted) : pending;
+  const hitting = [...(counted ? [counted] : []), ...matching.filter((candidate) => candidate.hits?.())];
+  return { hitting, pending: left, delayMs: hitting.reduce((total, candidate) => total + (candidate.delayMs ?? 0), 0) };
+}

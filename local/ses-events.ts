@@ -15,7 +15,7 @@ import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
 import { mailEventTypes } from '../lib/constructs/email.ts';
-import { shareDraw } from './fault-share.ts';
+import { type Armed, arm, meet } from './fault-share.ts';
 
 const require = createRequire(import.meta.url);
 
@@ -50,7 +50,7 @@ export const sesFaultSpec = z
   })
   .refine((fault) => fault.status !== undefined || fault.delayMs !== undefined, 'give status, delayMs or both');
 
-type SesFault = z.infer<typeof sesFaultSpec> & { hits?: () => boolean };
+type SesFault = Armed<z.infer<typeof sesFaultSpec>>;
 
 type Outcome = 'Delivery' | 'Bounce' | 'Suppressed' | 'Complaint';
 
@@ -140,8 +140,7 @@ export async function startLocalSes(options: LocalSesOptions): Promise<LocalSes>
 
   let faults: SesFault[] = [];
   const addFault = (spec: unknown) => {
-    const fault = sesFaultSpec.parse(spec);
-    faults.push(fault.share === undefined ? fault : { ...fault, hits: shareDraw(fault.share, fault.seed) });
+    faults.push(arm(sesFaultSpec.parse(spec)));
   };
   for (const fault of options.faults ?? []) addFault(fault);
   /**
@@ -149,11 +148,10 @@ export async function startLocalSes(options: LocalSesOptions): Promise<LocalSes>
    * delays add up, the first status answers.
    */
   const faultFor = (): { delayMs: number; status?: number } => {
-    const counted = faults.find((candidate) => !candidate.hits);
-    if (counted && (counted.count -= 1) === 0) faults = faults.filter((candidate) => candidate !== counted);
-    const hitting = [...(counted ? [counted] : []), ...faults.filter((candidate) => candidate.hits?.())];
-    const status = hitting.find((candidate) => candidate.status !== undefined)?.status;
-    return { delayMs: hitting.reduce((total, candidate) => total + (candidate.delayMs ?? 0), 0), ...(status !== undefined && { status }) };
+    const met = meet(faults, faults);
+    faults = met.pending;
+    const status = met.hitting.find((candidate) => candidate.status !== undefined)?.status;
+    return { delayMs: met.delayMs, ...(status !== undefined && { status }) };
   };
 
   const proxy = createServer((req, res) => {

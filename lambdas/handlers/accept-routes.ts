@@ -8,7 +8,7 @@ import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { AppError } from '../domain/errors.ts';
 import type { InvitationLibrary } from '../domain/invitations.ts';
 import { browserLocale, formPage, problemPage, type FormState, type ProblemCode } from './http/accept-page.ts';
-import { header, rawBody, type HttpResult, type Log } from './http/respond.ts';
+import { header, rawBody, withHeaders, type HttpResult, type Log } from './http/respond.ts';
 import type { RouteHandlers } from './http/route-handler.ts';
 
 export interface AcceptRouteDeps {
@@ -40,7 +40,7 @@ export function makeAcceptRoutes(deps: AcceptRouteDeps): RouteHandlers {
     // Logto or SES unavailable is a passing condition (the page says try again); anything else is a bug.
     if (error instanceof AppError && error.status === 503) log.warn('accept page unavailable', detail);
     else log.error('accept page failed', detail);
-    return { ...problemPage(503, 'accept.unavailable', locale), headers: { ...problemPage(503, 'accept.unavailable', locale).headers, 'retry-after': '5' } };
+    return withHeaders(problemPage(503, 'accept.unavailable', locale), { 'retry-after': '5' });
   };
 
   const cookieValue = (event: APIGatewayProxyEventV2, name: string) =>

@@ -9,7 +9,7 @@ import type { InvitationLibrary } from '../domain/invitations.ts';
 import type { AccessRequest, Clock, RateLimiter } from '../domain/ports.ts';
 import { browserLocale } from './http/accept-page.ts';
 import { formToken, formTokenAge, requestAnswerPage, requestFormPage } from './http/request-access-page.ts';
-import { header, json, parse, parseJsonBody, rawBody, validationError, type Log } from './http/respond.ts';
+import { header, json, parse, parseJsonBody, rawBody, validationError, withHeaders, type Log } from './http/respond.ts';
 import type { Call, RouteHandlers } from './http/route-handler.ts';
 import { accessRequestBody, accessRequestQuery, approveAccessRequestBody, referralBody } from './http/schemas.ts';
 
@@ -110,7 +110,7 @@ export function makeCollectingRoutes(deps: CollectingRouteDeps): RouteHandlers {
       if (!(await requestsOptions.limiter.hit(`ip:${hashed(event.requestContext.http.sourceIp)}`, requestsOptions.perIpPerHour, 3600, now))) {
         requestsOptions.count?.('rate_limited');
         return fromForm
-          ? { ...requestAnswerPage(formOptions, locale, 'tooMany', 429), headers: { ...requestAnswerPage(formOptions, locale, 'tooMany', 429).headers, 'retry-after': '3600' } }
+          ? withHeaders(requestAnswerPage(formOptions, locale, 'tooMany', 429), { 'retry-after': '3600' })
           : json(429, { code: 'access_request.rate_limited', message: 'Too many requests from this address; try again later.' }, { 'retry-after': '3600' });
       }
       const bot = await looksLikeBot(input, fromForm, now);

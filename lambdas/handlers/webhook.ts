@@ -90,7 +90,9 @@ export function makeWebhookHandler(deps: WebhookDeps) {
 
     const registered = registration(payload);
     const invitationId = registered ? await invitations.accept(registered.email, registered.userId, registered.event) : undefined;
-    await deliveries.remember(deliveryKey, clock.now());
+    // Only a delivery that accepted something is worth a write: every sign-in of the tenant reaches us
+    // (PostSignIn), and one that changed nothing changes nothing when delivered again.
+    if (invitationId) await deliveries.remember(deliveryKey, clock.now());
     log.info('webhook processed', { event: payload.event, hookId: payload.hookId, invitationId });
     return json(200, { status: invitationId ? 'accepted' : 'ignored', ...(invitationId && { invitationId }) });
   }

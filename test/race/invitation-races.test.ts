@@ -9,6 +9,7 @@
  * RACE_TRIALS (default 30) sets the number of trials, RACE_SEED the first seed (a failure names its seed).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { seededRandom } from '../../local/fault-share.ts';
 import { startLocalStack, type LocalStack } from '../../local/stack.ts';
 import {
   acceptInvitation,
@@ -53,16 +54,9 @@ afterAll(async () => {
   await stack?.close();
 });
 
-/** mulberry32: small, seedable, good enough to pick interleavings. */
+/** Seeded draws (the local services' fault generator), so a failing trial can be run again by its seed. */
 function random(seed: number) {
-  let state = seed >>> 0;
-  const next = () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const next = seededRandom(seed);
   return { next, int: (min: number, max: number) => min + Math.floor(next() * (max - min + 1)), chance: (p: number) => next() < p };
 }
 

@@ -7,7 +7,7 @@
 import { AppError } from '../errors.ts';
 import type { Invitation } from '../invitation.ts';
 import type { AccessRequest, AccessRequestPage, AccessRequestStatus, Actor } from '../ports.ts';
-import type { LibraryContext } from './context.ts';
+import { versionedUpdate, type LibraryContext } from './context.ts';
 
 export interface AccessRequestInput {
   email: string;
@@ -40,17 +40,12 @@ export function createAccessRequests(ctx: LibraryContext, createInvitation: Crea
     return request;
   }
 
-  /** Read-modify-write on the request's version; `change` returns undefined to leave it. */
-  async function update(id: string, change: (current: AccessRequest) => AccessRequest | undefined) {
-    for (let attempt = 0; attempt < 10; attempt += 1) {
-      const before = await load(id);
-      const next = change(before);
-      if (!next) return { before, after: before, changed: false };
-      const after = { ...next, version: before.version + 1, updatedAt: clock.now().toISOString() };
-      if (await store.replaceAccessRequest(after, before.version)) return { before, after, changed: true };
-    }
-    throw new AppError('access_request.write_conflict', 503, 'The access request is changing too fast; try again.');
-  }
+  const update = versionedUpdate<AccessRequest>({
+    load,
+    replace: (next, expected) => store.replaceAccessRequest(next, expected),
+    clock,
+    conflict: () => new AppError('access_request.write_conflict', 503, 'The access request is changing too fast; try again.'),
+  });
 
   /** Stores the request, unless the email already has one waiting. Either way the caller learns nothing. */
   async function submit(input: AccessRequestInput): Promise<void> {

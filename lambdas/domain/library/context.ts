@@ -81,24 +81,13 @@ export function createContext(deps: InvitationDeps) {
     return invitation;
   }
 
-  /**
-   * Read-modify-write with the store's optimistic lock. `change` returns the next state, or undefined to
-   * leave the invitation as it is; it is re-run on the fresh state after a conflict, so of two writers
-   * racing, the loser decides again on what the winner wrote.
-   */
-  async function update(
-    id: string,
-    change: (current: Invitation) => Invitation | undefined,
-  ): Promise<{ before: Invitation; after: Invitation; changed: boolean }> {
-    for (let attempt = 0; attempt < 10; attempt += 1) {
-      const before = await load(id);
-      const next = change(before);
-      if (!next) return { before, after: before, changed: false };
-      const after = { ...next, version: before.version + 1, updatedAt: clock.now().toISOString() };
-      if (await store.replace(after, before.version)) return { before, after, changed: true };
-    }
-    throw new AppError('invitation.write_conflict', 503, 'The invitation is changing too fast; try again.');
-  }
+  /** The invitation's read-modify-write (see {@link versionedUpdate}). */
+  const update = versionedUpdate<Invitation>({
+    load,
+    replace: (next, expected) => store.replace(next, expected),
+    clock,
+    conflict: () => new AppError('invitation.write_conflict', 503, 'The invitation is changing too fast; try again.'),
+  });
 
   /**
    * The invitation leaving `pending` for good (or for `undeliverable`): `fields` applied, and a send that
@@ -122,3 +111,26 @@ export function createContext(deps: InvitationDeps) {
 }
 
 export type LibraryContext = ReturnType<typeof createContext>;
+
+/**
+ * Read-modify-write with a store's optimistic lock (`version`). `change` returns the next state, or undefined
+ * to leave the item as it is; it is re-run on the fresh state after a conflict, so of two writers racing, the
+ * loser decides again on what the winner wrote.
+ */
+export function versionedUpdate<T extends { version: number; updatedAt: string }>(deps: {
+  load: (id: string) => Promise<T>;
+  replace: (next: T, expectedVersion: number) => Promise<boolean>;
+  clock: Clock;
+  conflict: () => Error;
+}) {
+  return async (id: string, change: (current: T) => T | undefined): Promise<{ before: T; after: T; changed: boolean }> => {
+    for (let attempt = 0; attempt < 10; attempt += 1) {
+      const before = await deps.load(id);
+      const next = change(before);
+      if (!next) return { before, after: before, changed: false };
+      const after = { ...next, version: before.version + 1, updatedAt: deps.clock.now().toISOString() };
+      if (await deps.replace(after, before.version)) return { before, after, changed: true };
+    }
+    throw deps.conflict();
+  };
+}

@@ -24,6 +24,9 @@ export function json(statusCode: number, body: unknown, headers: Record<string, 
   };
 }
 
+/** The result with more headers. */
+export const withHeaders = (result: HttpResult, headers: Record<string, string>): HttpResult => ({ ...result, headers: { ...result.headers, ...headers } });
+
 export function errorResult(error: unknown, log: Log): HttpResult {
   if (error instanceof AppError && error.expose) {
     if (error.status >= 500) log.warn('upstream failure', { code: error.code, message: error.message });

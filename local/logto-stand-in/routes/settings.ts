@@ -4,12 +4,13 @@
  * sign-up and sign-in methods are reported as email with a verification code and no password, which is
  * what lets a one-time token register a user without asking for more.
  */
+import type { UserInfo } from '@logto/core-kit';
 import { z } from 'zod';
 
 import { fail } from '../errors.ts';
 import { type Router, guardBody, json, param } from '../http.ts';
 import { type StandInState, type User, signInModes, tenantId, toApplicationResponse } from '../model.ts';
-import { PasswordPolicyChecker, type UserInfo, UserInfoRequiredError, partialPasswordPolicyGuard } from '../password-policy.ts';
+import { StandInPasswordChecker, partialPasswordPolicyGuard } from '../password-policy.ts';
 import type { RouteDeps } from './types.ts';
 
 const toSignInExperience = ({ signInMode, passwordPolicy }: StandInState) => ({
@@ -55,16 +56,17 @@ export function settingRoutes(router: Router, { store, library }: RouteDeps) {
     return json(200, toSignInExperience(store.state));
   });
 
-  router.post('/sign-in-exp/default/check-password', (ctx) => {
+  router.post('/sign-in-exp/default/check-password', async (ctx) => {
     const { password, userId } = guardBody(checkPasswordBody, ctx);
     const user = userId ? library.findUser(userId) : undefined;
-    const checker = new PasswordPolicyChecker(store.state.passwordPolicy);
+    const checker = new StandInPasswordChecker(store.state.passwordPolicy);
     let issues;
     try {
-      issues = checker.check(password, user && userInfoOf(user));
+      issues = await checker.check(password, user && userInfoOf(user));
     } catch (error) {
-      // The policy rejects user info (Logto's default) and no `userId` came with the password.
-      if (error instanceof UserInfoRequiredError) fail('request.invalid_input', { data: { message: error.message } });
+      // As Logto's route: the checker's TypeError (the policy rejects user info, Logto's default, and no
+      // `userId` came with the password) is a 400.
+      if (error instanceof TypeError) fail('request.invalid_input', { data: { message: error.message } });
       throw error;
     }
     return issues.length > 0 ? json(400, { result: false, issues }) : json(200, { result: true });

@@ -8,7 +8,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 
 import { z } from 'zod';
 
-import { shareDraw } from '../../fault-share.ts';
+import { type Armed, arm, meet } from '../../fault-share.ts';
 import { type Reply, type Router, guardBody, json, param } from '../http.ts';
 import { pwnedPasswords } from '../password-policy.ts';
 import type { RouteDeps } from './types.ts';
@@ -36,14 +36,14 @@ const faultBody = z
   .refine((fault) => fault.status !== undefined || fault.delayMs !== undefined, 'give status, delayMs or both');
 
 export const faultSpec = faultBody;
-type Fault = z.infer<typeof faultBody> & { hits?: () => boolean };
+type Fault = Armed<z.infer<typeof faultBody>>;
 
 /** Pending faults, consumed first-in first-out by the requests they match. */
 export class Faults {
   private pending: Fault[] = [];
 
   add(fault: z.infer<typeof faultBody>) {
-    this.pending.push(fault.share === undefined ? fault : { ...fault, hits: shareDraw(fault.share, fault.seed) });
+    this.pending.push(arm(fault));
   }
 
   clear() {
@@ -59,11 +59,9 @@ export class Faults {
     const matching = this.pending.filter(
       (candidate) => path.startsWith(candidate.pathPrefix) && (!candidate.method || candidate.method.toUpperCase() === method),
     );
-    const counted = matching.find((candidate) => !candidate.hits);
-    if (counted && (counted.count -= 1) === 0) this.pending = this.pending.filter((candidate) => candidate !== counted);
-    const hitting = [...(counted ? [counted] : []), ...matching.filter((candidate) => candidate.hits?.())];
+    const { hitting, pending, delayMs } = meet(this.pending, matching);
+    this.pending = pending;
     if (hitting.length === 0) return undefined;
-    const delayMs = hitting.reduce((total, candidate) => total + (candidate.delayMs ?? 0), 0);
     const fault = hitting.find((candidate) => candidate.status !== undefined) ?? hitting[0]!;
     if (delayMs) await sleep(delayMs);
     if (fault.status === undefined) return undefined;

@@ -54,6 +54,12 @@ export class LocalJobQueue implements JobQueue {
     this.save();
   }
 
+  async enqueueAll(jobs: readonly Job[]): Promise<void> {
+    const now = Date.now();
+    this.messages.push(...jobs.map((job) => ({ id: randomUUID(), job, dueAt: now, receives: 0 })));
+    this.save();
+  }
+
   /** Starts polling: the local equivalent of the SQS event source mapping. */
   start(handler: (event: SQSEvent) => Promise<SQSBatchResponse>): void {
     this.handler = handler;

@@ -24,6 +24,9 @@ import type {
   AccessRequestPage,
   AccessRequestStatus,
   AccessRequestStore,
+  Batch,
+  BatchMember,
+  BatchStore,
   DeliveryLog,
   IdempotencyBegin,
   IdempotencyStore,
@@ -63,6 +66,7 @@ const keys = {
   accessSlot: (email: string): Key => ({ pk: `REQEMAIL#${email}`, sk: 'PENDING' }),
   rate: (key: string, window: number): Key => ({ pk: `RATE#${key}`, sk: `WINDOW#${window}` }),
   formKey: (): Key => ({ pk: 'SETTINGS#access-form', sk: 'KEY' }),
+  batch: (id: string): Key => ({ pk: `BATCH#${id}`, sk: 'BATCH' }),
 };
 
 /** Access requests share the byStatus index with invitations, under their own partitions. */
@@ -83,7 +87,7 @@ export interface DynamoInvitationStoreOptions {
 /** The longest an invitation stays pending: an event's TTL counts from the latest it can become final. */
 const MAX_LIFETIME_SECONDS = 30 * 24 * 3600;
 
-export class DynamoInvitationStore implements InvitationStore, IdempotencyStore, DeliveryLog, AccessRequestStore, RateLimiter {
+export class DynamoInvitationStore implements InvitationStore, BatchStore, IdempotencyStore, DeliveryLog, AccessRequestStore, RateLimiter {
   private readonly client: DynamoDBClient;
   private readonly tableName: string;
   private readonly retentionSeconds: number | undefined;
@@ -289,6 +293,27 @@ export class DynamoInvitationStore implements InvitationStore, IdempotencyStore,
     return (await this.getItem(keys.formKey()))!.key as string;
   }
 
+  async putBatch(batch: Batch): Promise<void> {
+    await this.putItem({ ...batch, ...keys.batch(batch.id), kind: 'batch' });
+  }
+
+  async getBatch(id: string): Promise<Batch | undefined> {
+    const item = await this.getItem(keys.batch(id));
+    if (!item) return undefined;
+    const { pk: _pk, sk: _sk, kind: _kind, ...batch } = item;
+    return batch as unknown as Batch;
+  }
+
+  /** Eventually consistent, as every index read is: a progress bar a second behind is fine. */
+  async batchMembers(batchId: string): Promise<BatchMember[]> {
+    const items = await this.queryAll({
+      IndexName: indexes.byBatch.indexName,
+      KeyConditionExpression: 'batchKey = :batch',
+      ExpressionAttributeValues: marshall({ ':batch': batchId }),
+    });
+    return items.map(({ id, status, expiresAt, delivery }) => ({ id, status, expiresAt, delivery }) as BatchMember);
+  }
+
   /** Up to `want` items of one index partition older than `before`, newest first. */
   private async newestItems(index: GlobalIndex, partition: string, before: string | undefined, want: number): Promise<Item[]> {
     const { Items = [] } = await this.client.send(new QueryCommand({ ...this.newestFirst(index, partition, before), Limit: want }));
@@ -428,6 +453,7 @@ function invitationItem(invitation: Invitation, retentionSeconds?: number): Item
     kind: 'invitation',
     statusKey: invitation.status,
     emailKey: invitation.email,
+    batchKey: invitation.batchId,
     createdKey: createdKey(invitation),
     pendingExpiresAt: invitation.status === 'pending' ? isoKey(invitation.expiresAt) : undefined,
     ttl: retentionSeconds && isFinal(invitation.status) ? epochSeconds(new Date(invitation.updatedAt)) + retentionSeconds : undefined,
@@ -435,7 +461,7 @@ function invitationItem(invitation: Invitation, retentionSeconds?: number): Item
 }
 
 function toInvitation(item: Item): Invitation {
-  const { pk: _pk, sk: _sk, kind: _kind, statusKey: _s, emailKey: _e, createdKey: _c, pendingExpiresAt: _p, ttl: _t, tokenId, ...rest } = item;
+  const { pk: _pk, sk: _sk, kind: _kind, statusKey: _s, emailKey: _e, batchKey: _b, createdKey: _c, pendingExpiresAt: _p, ttl: _t, tokenId, ...rest } = item;
   const stored = rest as unknown as Invitation;
   if (typeof stored.metadata === 'string' && Array.isArray(stored.tokenIds)) {
     return { ...stored, metadata: JSON.parse(stored.metadata) as Record<string, unknown> };

@@ -368,6 +368,35 @@ export class LogtoManagementClient implements IdentityProvider {
   }
 
   /**
+   * Which of `emails` are a user's primary email (lower-cased): Logto's multi-value exact search, up to
+   * 100 addresses per call (`search.primaryEmail` repeated; exact mode compares case-insensitively).
+   */
+  async findRegisteredEmails(emails: readonly string[]): Promise<Set<string>> {
+    const registered = new Set<string>();
+    const wanted = [...new Set(emails.map((email) => email.toLowerCase()))];
+    for (let start = 0; start < wanted.length; start += emailsPerSearch) {
+      const chunk = wanted.slice(start, start + emailsPerSearch);
+      const reply = await this.#typed({ replaySafe: true }, (api, fetch) =>
+        api.GET('/api/users', {
+          params: {
+            // Logto's document types a search value as one string; its search reads every repeated one.
+            query: {
+              search_params: { 'search.primaryEmail': chunk as unknown as string, 'mode.primaryEmail': 'exact' },
+              page_size: emailsPerSearch,
+            } satisfies JsonQuery<'/api/users', 'get'>,
+          },
+          querySerializer: logtoQuery,
+          fetch,
+        }),
+      );
+      for (const user of parse(z.array(userGuard), this.#expectOk(reply, 'GET /api/users'))) {
+        if (user.primaryEmail) registered.add(user.primaryEmail.toLowerCase());
+      }
+    }
+    return registered;
+  }
+
+  /**
    * Creates the user. When an earlier attempt timed out or failed after sending, the retry may meet
    * `user.email_already_in_use`: the user is then looked up by email and returned, since it is most
    * likely the one the lost attempt created (callers check for an existing user before creating one).
@@ -780,12 +809,15 @@ const requireId = (value: string): string => {
  * A query string as Logto reads it (URLSearchParams: every reserved character encoded, since a raw `+`
  * would arrive as a space). `search_params` is an exploded form object: its keys are the query keys.
  */
+/** Logto's largest page, and so the most addresses one multi-value search can find. */
+const emailsPerSearch = 100;
+
 const logtoQuery = (query: Record<string, unknown>): string => {
   const params = new URLSearchParams();
   for (const [key, value] of Object.entries(query)) {
     const entries = key === 'search_params' && typeof value === 'object' && value !== null ? Object.entries(value) : [[key, value]];
     for (const [name, item] of entries) {
-      if (item !== undefined) params.append(String(name), String(item));
+      for (const one of Array.isArray(item) ? item : [item]) if (one !== undefined) params.append(String(name), String(one));
     }
   }
   return params.toString();

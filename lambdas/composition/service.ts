@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { createInvitationLibrary, type InvitationSettings } from '../domain/invitations.ts';
 import type {
   AccessRequestStore,
+  BatchStore,
   Clock,
   DeliveryLog,
   IdempotencyStore,
@@ -26,7 +27,7 @@ import { makeMailEventsHandler } from '../handlers/mail-events.ts';
 import { makeWebhookHandler } from '../handlers/webhook.ts';
 
 export interface ServicePorts {
-  store: InvitationStore & IdempotencyStore & DeliveryLog & AccessRequestStore & RateLimiter & { accessFormKey(): Promise<string> };
+  store: InvitationStore & BatchStore & IdempotencyStore & DeliveryLog & AccessRequestStore & RateLimiter & { accessFormKey(): Promise<string> };
   accessRequestLimits: Pick<AccessRequestOptions, 'perIpPerHour' | 'perEmailPerDay' | 'minFillSeconds' | 'frameAncestors'> &
     Partial<Pick<AccessRequestOptions, 'count'>>;
   identity: IdentityProvider;
@@ -54,6 +55,7 @@ export function buildService(ports: ServicePorts) {
   const clock = ports.clock ?? systemClock;
   const invitations = createInvitationLibrary({
     store: ports.store,
+    batches: ports.store,
     accessRequests: ports.store,
     limiter: ports.store,
     identity: ports.identity,

@@ -112,6 +112,8 @@ export interface Invitation {
   /** Set when the one reminder was claimed. */
   remindedAt?: string;
   grants?: GrantStatus;
+  /** The batch it was created in (`POST /v1/invitations/batch`). */
+  batchId?: string;
   /** Incremented on every write: the store's optimistic lock. */
   version: number;
 }
@@ -181,6 +183,7 @@ export type FirstScreen = 'identifier:sign_in' | 'reset_password';
 /** The invitation as the API shows it: computed status, internal fields left out. */
 export interface InvitationView {
   id: string;
+  batchId?: string;
   email: string;
   status: InvitationStatus;
   mode: InvitationMode;
@@ -207,6 +210,23 @@ export function deliveryView(invitation: Pick<Invitation, 'status' | 'expiresAt'
   const { status, sendCount, lastSentAt, lastError } = invitation.delivery;
   const queued = effectiveStatus(invitation, now) === 'pending' && outstandingSend(invitation) !== undefined;
   return { status: queued ? 'queued' : status, sendCount, ...(lastSentAt && { lastSentAt }), ...(lastError && { lastError }) };
+}
+
+/** Where an invitation of a batch stands, for the batch's progress bar. */
+export const batchProgressKeys = ['queued', 'sent', 'failed', 'accepted', 'ended'] as const;
+export type BatchProgressKey = (typeof batchProgressKeys)[number];
+
+/**
+ * `accepted`; `ended` (revoked or expired unaccepted); `failed` (undeliverable, or its latest send failed);
+ * `sent` (the email is out: sent or delivered); `queued` (a send not yet settled).
+ */
+export function batchProgressOf(invitation: Pick<Invitation, 'status' | 'expiresAt' | 'delivery'>, now: Date): BatchProgressKey {
+  const status = effectiveStatus(invitation, now);
+  if (status === 'accepted') return 'accepted';
+  if (status === 'revoked' || status === 'expired') return 'ended';
+  const delivery = deliveryView(invitation, now).status;
+  if (status === 'undeliverable' || delivery === 'failed' || delivery === 'bounced' || delivery === 'complained') return 'failed';
+  return delivery === 'queued' ? 'queued' : 'sent';
 }
 
 export function toView(invitation: Invitation, now: Date): InvitationView {

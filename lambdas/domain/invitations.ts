@@ -14,6 +14,7 @@ import type { Actor, ListPage, ListQuery } from './ports.ts';
 import { createAcceptForm } from './library/accept-form.ts';
 import { createAccessRequests } from './library/access-requests.ts';
 import { createAcceptance } from './library/acceptance.ts';
+import { createBatches } from './library/batches.ts';
 import { createContext, type InvitationDeps } from './library/context.ts';
 import { createDelivery, withSendRequested } from './library/delivery.ts';
 import { createLifecycle } from './library/lifecycle.ts';
@@ -24,6 +25,7 @@ import { createTokenLedger } from './library/tokens.ts';
 export type { InvitationDeps, InvitationSettings } from './library/context.ts';
 export type { MailEvent } from './library/lifecycle.ts';
 export type { AcceptPage, AcceptSubmission } from './library/accept-form.ts';
+export type { BatchProgress, BatchResult, BatchRow, RejectedRow } from './library/batches.ts';
 export type { LogtoEvent } from './library/modes/index.ts';
 export { formatExpiry } from './library/delivery.ts';
 
@@ -67,6 +69,7 @@ export function createInvitationLibrary(deps: InvitationDeps) {
   const lifecycle = createLifecycle(ctx, acceptance, delivery);
   const acceptForm = createAcceptForm(ctx, acceptance);
   const accessRequests = createAccessRequests(ctx, async (input, actor) => (await create(input as CreateInput, actor)).invitation);
+  const batches = createBatches(ctx, { checkRules, insert: async (input, actor, batchId) => (await insert(input, actor, batchId)).invitation });
   const referrals = createReferrals(ctx, async (input, actor) => (await create(input, actor)).invitation, accessRequests);
 
   function checkRules(input: CreateInput): void {
@@ -113,7 +116,7 @@ export function createInvitationLibrary(deps: InvitationDeps) {
     }
   }
 
-  function build(input: CreateInput, actor: Actor): Invitation {
+  function build(input: CreateInput, actor: Actor, batchId?: string): Invitation {
     const now = clock.now();
     const inviter = input.inviter ?? { ...(actor.id && { id: actor.id }), ...(actor.name && { name: actor.name }) };
     const invitation: Invitation = {
@@ -136,6 +139,7 @@ export function createInvitationLibrary(deps: InvitationDeps) {
       expiresAt: new Date(now.getTime() + (input.expiresIn ?? settings.defaultExpiresIn) * 1000).toISOString(),
       delivery: { status: input.notify === false ? 'skipped' : 'queued', sendCount: 0, settled: 0 },
       tokenIds: [],
+      ...(batchId && { batchId }),
       version: 1,
     };
     return input.notify === false ? invitation : withSendRequested(invitation, actor);
@@ -152,7 +156,16 @@ export function createInvitationLibrary(deps: InvitationDeps) {
   async function create(input: CreateInput, actor: Actor): Promise<Created> {
     checkRules(input);
     await refuseConflicts(input.email);
-    const built = build(input, actor);
+    return insert(input, actor);
+  }
+
+  /**
+   * Stores a checked invitation (rules and conflicts seen to by the caller; the store still refuses a
+   * second pending one for the email) and starts its lifecycle. In a batch its first email is the job
+   * queue's to send, at the pace the queue drains; otherwise it is sent now.
+   */
+  async function insert(input: CreateInput, actor: Actor, batchId?: string): Promise<Created> {
+    const built = build(input, actor, batchId);
     const mode = modes.of(built);
     const invitation = await mode.prepare(built, { ...(input.password !== undefined && { password: input.password }) });
     const stored = async (withLink: Invitation, undo: () => Promise<unknown>) => {
@@ -163,7 +176,8 @@ export function createInvitationLibrary(deps: InvitationDeps) {
         await mode.discard(withLink);
         throw error;
       }
-      await ctx.record(withLink.id, 'created', actor, input.origin);
+      const origin = batchId ? { ...input.origin, batchId } : input.origin;
+      await ctx.record(withLink.id, 'created', actor, origin);
       await lifecycle.scheduleNow(withLink);
     };
 
@@ -181,6 +195,7 @@ export function createInvitationLibrary(deps: InvitationDeps) {
     }
 
     await stored(invitation, () => Promise.resolve());
+    if (batchId) return { invitation };
     await delivery.deliverNow(invitation.id, 1);
     return { invitation: await ctx.load(invitation.id) };
   }
@@ -245,6 +260,9 @@ export function createInvitationLibrary(deps: InvitationDeps) {
 
   return {
     create,
+    /** Up to 1,000 at once: each row checked, the accepted ones stored and queued for email. */
+    createBatch: batches.submit,
+    batchProgress: batches.progress,
     accessRequests,
     refer: referrals.refer,
     get: ctx.load,

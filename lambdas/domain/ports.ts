@@ -69,6 +69,28 @@ export interface InvitationStore {
   listEvents(invitationId: string): Promise<InvitationEvent[]>;
 }
 
+/** A batch of invitations (`POST /v1/invitations/batch`), as recorded once its rows were created. */
+export interface Batch {
+  id: string;
+  createdAt: string;
+  createdBy: Actor;
+  /** Rows sent, rows that became invitations, rows rejected. */
+  rows: number;
+  accepted: number;
+  rejected: number;
+}
+
+/** A batch's invitations, as far as its progress needs them. */
+export type BatchMember = Pick<Invitation, 'id' | 'status' | 'expiresAt' | 'delivery'>;
+
+export interface BatchStore {
+  /** Records the batch (a retried batch records it again, with its counts as they are now). */
+  putBatch(batch: Batch): Promise<void>;
+  getBatch(id: string): Promise<Batch | undefined>;
+  /** Every invitation created in the batch, through an index that holds only what progress reads. */
+  batchMembers(id: string): Promise<BatchMember[]>;
+}
+
 export const accessRequestStatuses = ['pending', 'approved', 'declined'] as const;
 export type AccessRequestStatus = (typeof accessRequestStatuses)[number];
 
@@ -237,6 +259,8 @@ export interface IdentityProvider {
    */
   revokeOneTimeToken(id: string): Promise<OneTimeTokenStatus | undefined>;
   findUserByEmail(email: string): Promise<IdentityUser | undefined>;
+  /** Which of the emails (lower-cased) are a user's primary email: one call per 100 addresses. */
+  findRegisteredEmails(emails: readonly string[]): Promise<Set<string>>;
   /** The password goes to Logto only; it is never logged. */
   createUser(input: { primaryEmail: string; name?: string; password?: string; customData?: Record<string, unknown> }): Promise<IdentityUser>;
   getUser(id: string): Promise<IdentityUser | undefined>;
@@ -286,6 +310,8 @@ export interface LifecycleScheduler {
 /** Work that must happen eventually: retried with backoff, never lost. */
 export interface JobQueue {
   enqueue(job: Job, delaySeconds?: number): Promise<void>;
+  /** Several jobs at once (SQS: ten per call); all queued, or `UpstreamError`. */
+  enqueueAll(jobs: readonly Job[]): Promise<void>;
 }
 
 export interface Clock {

@@ -11,6 +11,7 @@ import { toView, type Invitation } from '../domain/invitation.ts';
 import type { CreateInput, InvitationLibrary } from '../domain/invitations.ts';
 import type { Actor, Clock, IdempotencyStore } from '../domain/ports.ts';
 import { makeAcceptRoutes } from './accept-routes.ts';
+import { makeBatchRoutes } from './batch-routes.ts';
 import { makeCollectingRoutes, type AccessRequestOptions } from './collecting-routes.ts';
 import { matchRoute, routeKey, scopes, type Route } from './http/routes.ts';
 import { errorResult, header, httpErrors, json, parse, parseJsonBody, rawBody, type HttpResult, type Log } from './http/respond.ts';
@@ -44,6 +45,7 @@ export function makeApiHandler(deps: ApiDeps) {
   const handlers: RouteHandlers = {
     ...makeAcceptRoutes(deps),
     ...makeCollectingRoutes(deps),
+    ...makeBatchRoutes(deps),
     'POST /v1/invitations': async ({ event, actor }) => {
       const body = parse(createInvitationBody, parseJsonBody(event), 'body') as CreateInput;
       const { invitation, link } = await invitations.create(body, actor);

@@ -43,6 +43,7 @@ export class Storage extends Construct implements BindableTable {
         partitionKey: attribute(index.partitionKey),
         sortKey: attribute(index.sortKey),
         projectionType: index.projection as dynamodb.ProjectionType,
+        ...('nonKeyAttributes' in index && { nonKeyAttributes: [...index.nonKeyAttributes] }),
       })),
       timeToLiveAttribute: invitationTable.timeToLiveAttribute,
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },

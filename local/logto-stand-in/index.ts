@@ -20,7 +20,7 @@ import { organizationRoutes } from './routes/organizations.ts';
 import { roleRoutes } from './routes/roles.ts';
 import { settingRoutes } from './routes/settings.ts';
 import { signInRoutes } from './routes/sign-in.ts';
-import { Faults, faultSpec, testSupportRoutes } from './routes/test-support.ts';
+import { Faults, faultSpec, RequestCounts, testSupportRoutes } from './routes/test-support.ts';
 import type { RouteDeps } from './routes/types.ts';
 import { userRoutes } from './routes/users.ts';
 import { seed, seedState } from './seed.ts';
@@ -92,6 +92,7 @@ export async function startLogtoStandIn(options: StandInOptions): Promise<StandI
   const hooks = new HookDispatcher(store);
   const deps: RouteDeps = { store, library: createLibrary(store), hooks };
   const faults = new Faults();
+  const requests = new RequestCounts();
   for (const fault of options.faults ?? []) faults.add(faultSpec.parse(fault));
 
   // Logto mounts its Management API under /api: its routes, and webhook payloads, see paths without it.
@@ -102,7 +103,7 @@ export async function startLogtoStandIn(options: StandInOptions): Promise<StandI
   const root = new Router();
   oidcRoutes(root, { ...deps, signer, baseUrl: url });
   signInRoutes(root, deps);
-  testSupportRoutes(root, deps, faults);
+  testSupportRoutes(root, deps, faults, requests);
 
   /** Logto's `koaAuth` for the Management API: a JWT from this issuer for its indicator with `all`. */
   const authenticate = async (authorization: string | undefined) => {
@@ -126,6 +127,7 @@ export async function startLogtoStandIn(options: StandInOptions): Promise<StandI
     const rawBody = await readBody(req);
     const isManagementApi = requestUrl.pathname.startsWith('/api/');
     if (isManagementApi || requestUrl.pathname === '/oidc/token') {
+      requests.count(method, requestUrl.pathname);
       const injected = await faults.apply(method, requestUrl.pathname);
       if (injected) return injected;
     }

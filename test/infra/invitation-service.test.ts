@@ -333,7 +333,10 @@ describe('table', () => {
           { AttributeName: index.partitionKey.name, KeyType: 'HASH' },
           { AttributeName: index.sortKey.name, KeyType: 'RANGE' },
         ],
-        Projection: { ProjectionType: 'ALL' },
+        Projection: {
+          ProjectionType: index.projection,
+          ...('nonKeyAttributes' in index && { NonKeyAttributes: [...index.nonKeyAttributes] }),
+        },
       })),
     );
     template().hasResource('AWS::DynamoDB::GlobalTable', { DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });

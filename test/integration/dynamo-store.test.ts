@@ -118,6 +118,23 @@ describe('ensureTable', () => {
   });
 });
 
+describe('batch members', () => {
+  it('the byBatch index holds the invitations of a batch and what progress reads, nothing else', async () => {
+    // Prepare
+    const member = anInvitation({ batchId: 'bat_AAAAAAAAAAAAAAAAAAAAAA' });
+    await store.create(member, now);
+    await store.create(anInvitation({ batchId: 'bat_BBBBBBBBBBBBBBBBBBBBBB' }), now);
+    await store.create(anInvitation(), now);
+
+    // Act
+    const members = await store.batchMembers('bat_AAAAAAAAAAAAAAAAAAAAAA');
+
+    // Assess
+    expect(members).toEqual([{ id: member.id, status: member.status, expiresAt: member.expiresAt, delivery: member.delivery }]);
+    expect(await store.get(member.id)).toEqual(member);
+  });
+});
+
 describe('create and get', () => {
   it('returns the invitation as it was written', async () => {
     // Prepare

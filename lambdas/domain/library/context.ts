@@ -7,6 +7,7 @@ import { isInvitationId, outstandingSend, type Invitation, type InvitationMode }
 import type {
   AccessRequestStore,
   Actor,
+  BatchStore,
   Clock,
   EventType,
   IdentityProvider,
@@ -52,6 +53,7 @@ export interface InvitationSettings {
 
 export interface InvitationDeps {
   store: InvitationStore;
+  batches: BatchStore;
   accessRequests: AccessRequestStore;
   identity: IdentityProvider;
   passwords: PasswordChecker;

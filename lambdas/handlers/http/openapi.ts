@@ -61,7 +61,15 @@ function operation(route: Route, components: Record<string, unknown>) {
     summary: route.summary,
     ...(secured ? { security: [{ logto: [(route.auth as { scope: string }).scope] }] } : { security: [], description: (route.auth as { none: string }).none }),
     ...(parameters.length > 0 && { parameters }),
-    ...(route.body && { requestBody: { required: true, content: { 'application/json': { schema: schemaOf(route.body, 'input', components) } } } }),
+    ...(route.body && {
+      requestBody: {
+        required: true,
+        content: {
+          'application/json': { schema: schemaOf(route.body, 'input', components) },
+          ...(route.csv && { 'text/csv': { schema: { type: 'string', description: route.csv } } }),
+        },
+      },
+    }),
     responses: {
       [route.response.status]: {
         description: 'OK',

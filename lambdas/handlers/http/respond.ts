@@ -75,10 +75,10 @@ export function rawBody(event: APIGatewayProxyEventV2): string {
   return event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
 }
 
-export function parseJsonBody(event: APIGatewayProxyEventV2): unknown {
+export function parseJsonBody(event: APIGatewayProxyEventV2, maxBytes = maxBodyBytes): unknown {
   const text = rawBody(event);
-  if (Buffer.byteLength(text, 'utf8') > maxBodyBytes) {
-    throw new AppError('request.too_large', 413, `The body must be at most ${maxBodyBytes} bytes.`);
+  if (Buffer.byteLength(text, 'utf8') > maxBytes) {
+    throw new AppError('request.too_large', 413, `The body must be at most ${maxBytes} bytes.`);
   }
   if (text.trim() === '') throw new AppError('request.malformed_json', 400, 'The body must be a JSON object.');
   try {

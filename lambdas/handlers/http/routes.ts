@@ -11,6 +11,9 @@ import {
   accessRequestReceived,
   accessRequestSchema,
   approveAccessRequestBody,
+  batchBody,
+  batchCreatedSchema,
+  batchProgressSchema,
   createInvitationBody,
   referralBody,
   eventSchema,
@@ -33,6 +36,8 @@ export interface Route {
   /** A tighter API Gateway throttle than the API's own, for open routes anyone can call in a loop. */
   throttle?: { rateLimit: number; burstLimit: number };
   body?: z.ZodType;
+  /** The body may also be CSV (`text/csv`): what its columns are. */
+  csv?: string;
   query?: z.ZodType;
   response: { status: number; schema?: z.ZodType };
 }
@@ -46,6 +51,24 @@ export const routes = [
     summary: 'Create an invitation and email it',
     body: createInvitationBody,
     response: { status: 201, schema: invitationSchema },
+  },
+  {
+    method: 'POST',
+    path: '/v1/invitations/batch',
+    fn: 'api',
+    auth: { scope: scopes.write },
+    summary: 'Create up to 1,000 invitations (JSON, or CSV as text/csv); each row is accepted or rejected with its reason; emails go out at the pace SES and Logto allow',
+    body: batchBody,
+    csv: 'A header row naming the columns (email required; mode, locale, name, expiresIn, redirectUrl, reminder, roleIds, organizationIds, organizationRoleIds, metadata.<key>), then up to 1,000 rows. Lists are separated by spaces or semicolons.',
+    response: { status: 202, schema: batchCreatedSchema },
+  },
+  {
+    method: 'GET',
+    path: '/v1/invitations/batches/{batchId}',
+    fn: 'api',
+    auth: { scope: scopes.read },
+    summary: "A batch's progress: its invitations counted by where they stand",
+    response: { status: 200, schema: batchProgressSchema },
   },
   {
     method: 'GET',

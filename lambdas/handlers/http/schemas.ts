@@ -102,6 +102,56 @@ export const createInvitationBody = z
   .meta({ id: 'CreateInvitation' });
 export type CreateInvitationBody = z.infer<typeof createInvitationBody>;
 
+/** One row of a batch: a create without `notify` (a batch is emailed) or `password` (set one per account instead). */
+export const batchRowSchema = createInvitationBody.omit({ notify: true, password: true }).meta({ id: 'BatchRow' });
+
+/** The batch's JSON body. Rows are validated one by one (a bad row is rejected, not the batch), after `defaults` is merged in. */
+export const batchBody = z
+  .strictObject({
+    invitations: z.array(batchRowSchema).min(1).max(1000).describe('1 to 1,000 rows, each a create body; a row overrides `defaults`.'),
+    defaults: batchRowSchema.omit({ email: true }).optional().describe('Fields every row takes unless it sets its own.'),
+  })
+  .meta({ id: 'BatchBody' });
+
+/** What the handler parses strictly before the rows, which it checks one by one. */
+export const batchEnvelope = z.strictObject({
+  invitations: z.array(z.unknown()).min(1, 'A batch needs at least one row.').max(1000, 'A batch has at most 1,000 rows.'),
+  defaults: batchBody.shape.defaults,
+});
+
+const rejectedRowSchema = z.object({
+  index: z.int().describe('The row, from 0 (JSON: its place in `invitations`; CSV: its place among the data rows).'),
+  line: z.int().optional().describe("CSV: the row's line in the file (the header is line 1)."),
+  email: z.string().optional(),
+  code: z.string(),
+  message: z.string(),
+  details: z.unknown().optional(),
+});
+
+export const batchCreatedSchema = z
+  .object({
+    batchId: z.string(),
+    rows: z.int(),
+    accepted: z.int().describe('Rows that became invitations; their emails are queued.'),
+    rejected: z.array(rejectedRowSchema),
+    invitations: z.array(z.object({ index: z.int(), id: z.string(), email: z.string() })),
+  })
+  .meta({ id: 'BatchCreated' });
+
+export const batchProgressSchema = z
+  .object({
+    batchId: z.string(),
+    createdAt: z.iso.datetime(),
+    rows: z.int(),
+    accepted: z.int(),
+    rejected: z.int(),
+    progress: z
+      .object({ queued: z.int(), sent: z.int(), failed: z.int(), accepted: z.int(), ended: z.int() })
+      .describe("The batch's invitations by where they stand: email queued, sent (or delivered), failed (or undeliverable), accepted, ended (revoked or expired unaccepted)."),
+    done: z.boolean().describe('No email of the batch is still queued.'),
+  })
+  .meta({ id: 'BatchProgress' });
+
 export const listQuery = z.strictObject({
   status: z.enum(invitationStatuses).optional(),
   email: emailSchema.optional(),
@@ -136,6 +186,7 @@ export const invitationSchema = z
     acceptedAt: z.iso.datetime().optional(),
     acceptedUserId: z.string().optional(),
     revokedAt: z.iso.datetime().optional(),
+    batchId: z.string().optional().describe('The batch it was created in.'),
     link: z.string().optional().describe('Only in the response to a create with notify: false.'),
   })
   .meta({ id: 'Invitation' });

@@ -1,7 +1,7 @@
 /**
  * Test support, namespaced under `/__standin` and not part of Logto's API: injected faults on the
- * Management API and the token endpoint, the log of webhook deliveries, and the log of `/oidc/auth`
- * requests (which authentication parameters an app passed, and what came of them).
+ * Management API and the token endpoint, counts of the requests they see, the log of webhook deliveries,
+ * and the log of `/oidc/auth` requests (which authentication parameters an app passed, and what came of them).
  */
 import { createHash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -74,7 +74,30 @@ export class Faults {
   }
 }
 
-export function testSupportRoutes(router: Router, { store }: RouteDeps, faults: Faults) {
+/**
+ * Management API and token requests counted by method and path shape (`GET /api/users/:id/roles`: Logto's
+ * paths alternate a resource and its id), so a test can say how many calls something took.
+ */
+export class RequestCounts {
+  private readonly counts = new Map<string, number>();
+
+  count(method: string, path: string): void {
+    const shape = path
+      .split('/')
+      .map((segment, i) => (path.startsWith('/api/') && i >= 3 && i % 2 === 1 ? ':id' : segment))
+      .join('/');
+    const key = `${method} ${shape}`;
+    this.counts.set(key, (this.counts.get(key) ?? 0) + 1);
+  }
+
+  toJSON(): Record<string, number> {
+    return Object.fromEntries(this.counts);
+  }
+}
+
+export function testSupportRoutes(router: Router, { store }: RouteDeps, faults: Faults, requests: RequestCounts) {
+  router.get('/__standin/requests', () => json(200, requests.toJSON()));
+
   router.post('/__standin/faults', (ctx) => {
     const fault = guardBody(faultBody, ctx);
     faults.add(fault);

@@ -1,0 +1,193 @@
+/**
+ * Many invitations at once (`POST /v1/invitations/batch`, JSON or CSV). Every row is checked on its own
+ * and either becomes an invitation or is rejected with a reason; a rejected row changes nothing. Conflicts
+ * are looked up in bulk: Logto's users by a multi-value search (one call per 100 emails). The accepted rows
+ * are stored and their first emails queued, so the job queue sends them at the pace SES and Logto allow.
+ *
+ * A batch retried with its Idempotency-Key has the same id: its rows already stored count as accepted (and
+ * their first email is queued again, which the send number makes harmless), so a request that died half-way
+ * is finished by its retry, not answered with its own rows as conflicts.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { AppError } from '../errors.ts';
+import { batchProgressKeys, batchProgressOf, effectiveStatus, outstandingSend, type Actor, type BatchProgressKey, type Invitation } from '../invitation.ts';
+import type { Batch, Job } from '../ports.ts';
+import type { CreateInput } from '../invitations.ts';
+import type { LibraryContext } from './context.ts';
+
+export const maxBatchRows = 1000;
+
+/** A row as the caller sent it, validated. `line` is its line in a CSV file. */
+export interface BatchRow {
+  index: number;
+  line?: number;
+  input: CreateInput;
+}
+
+export interface RejectedRow {
+  index: number;
+  line?: number;
+  email?: string;
+  code: string;
+  message: string;
+  details?: unknown;
+}
+
+export interface BatchResult {
+  batch: Batch;
+  created: { index: number; id: string; email: string }[];
+  rejected: RejectedRow[];
+}
+
+export interface BatchProgress {
+  batch: Batch;
+  counts: Record<BatchProgressKey, number>;
+}
+
+/** Creates stored in parallel, and first emails queued together (SQS takes ten per call). */
+const groupSize = 10;
+const groupsInFlight = 3;
+const lookupsInFlight = 16;
+
+/** `bat_` and 128 bits: random, or derived from the caller's Idempotency-Key so that a retry is the same batch. */
+export function batchIdFor(idempotencyKey?: string): string {
+  const bits = idempotencyKey === undefined ? randomBytes(16) : createHash('sha256').update(`batch\n${idempotencyKey}`).digest().subarray(0, 16);
+  return `bat_${bits.toString('base64url')}`;
+}
+
+export const isBatchId = (id: string) => /^bat_[\w-]{22}$/.test(id);
+
+/** Runs `work` over `items`, at most `limit` at a time, in order of the items. */
+async function eachLimited<T>(items: readonly T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) await work(items[next++]!);
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+}
+
+export function createBatches(
+  ctx: LibraryContext,
+  create: {
+    /** The single create's rules (allowed domain, redirect allow-list); throws `AppError`. */
+    checkRules: (input: CreateInput) => void;
+    /** Stores one invitation of the batch, without sending it. */
+    insert: (input: CreateInput, actor: Actor, batchId: string) => Promise<Invitation>;
+  },
+) {
+  const { store, batches, identity, jobs, clock } = ctx;
+
+  const firstSend = (invitation: Invitation): Job | undefined => {
+    const request = outstandingSend(invitation);
+    return request && { kind: 'deliver', invitationId: invitation.id, send: request.number };
+  };
+
+  /**
+   * Checks every row, stores the ones that pass, queues their emails, and records the batch. `rejected`
+   * holds the rows that failed validation already (the caller parsed them).
+   */
+  async function submit(batchId: string, rows: readonly BatchRow[], invalid: readonly RejectedRow[], actor: Actor): Promise<BatchResult> {
+    const rejected: RejectedRow[] = [...invalid];
+    const created: BatchResult['created'] = [];
+    const reject = (row: BatchRow, error: AppError) =>
+      rejected.push({
+        index: row.index,
+        ...(row.line !== undefined && { line: row.line }),
+        email: row.input.email,
+        code: error.code,
+        message: error.message,
+        ...(error.details !== undefined && { details: error.details }),
+      });
+
+    // The rules, and the batch's own duplicates: the first row of an email stands.
+    const firstOf = new Map<string, BatchRow>();
+    const checked: BatchRow[] = [];
+    for (const row of rows) {
+      const first = firstOf.get(row.input.email);
+      if (first) {
+        const where = first.line !== undefined ? `line ${first.line}` : `row ${first.index}`;
+        reject(row, new AppError('batch.duplicate_email', 422, `The same email is on ${where} of this batch.`));
+        continue;
+      }
+      firstOf.set(row.input.email, row);
+      try {
+        create.checkRules(row.input);
+        checked.push(row);
+      } catch (error) {
+        if (!(error instanceof AppError)) throw error;
+        reject(row, error);
+      }
+    }
+
+    // Pending invitations: another's is a conflict; this batch's own (a retry) is a row already done.
+    const redrive: Job[] = [];
+    const unclaimed: BatchRow[] = [];
+    await eachLimited(checked, lookupsInFlight, async (row) => {
+      const pending = await store.findPendingByEmail(row.input.email);
+      if (!pending || effectiveStatus(pending, clock.now()) !== 'pending') return void unclaimed.push(row);
+      if (pending.batchId === batchId) {
+        created.push({ index: row.index, id: pending.id, email: pending.email });
+        const job = firstSend(pending);
+        if (job) redrive.push(job);
+        return;
+      }
+      reject(row, new AppError('invitation.already_pending', 409, 'A pending invitation for this email already exists.', { invitationId: pending.id }));
+    });
+
+    // Registered users, a hundred emails a call.
+    const registered = await identity.findRegisteredEmails(unclaimed.map((row) => row.input.email));
+    const fresh = unclaimed
+      .filter((row) => {
+        if (!registered.has(row.input.email)) return true;
+        reject(row, new AppError('invitation.already_registered', 409, 'A user with this email is already registered.'));
+        return false;
+      })
+      .sort((a, b) => a.index - b.index);
+
+    if (redrive.length > 0) await jobs.enqueueAll(redrive);
+    const groups = Array.from({ length: Math.ceil(fresh.length / groupSize) }, (_, i) => fresh.slice(i * groupSize, (i + 1) * groupSize));
+    await eachLimited(groups, groupsInFlight, async (group) => {
+      const queued: Job[] = [];
+      await Promise.all(
+        group.map(async (row) => {
+          try {
+            const invitation = await create.insert(row.input, actor, batchId);
+            created.push({ index: row.index, id: invitation.id, email: invitation.email });
+            const job = firstSend(invitation);
+            if (job) queued.push(job);
+          } catch (error) {
+            // A refusal (a create racing ours for the email, Logto refusing a provisioned user) or Logto
+            // down for this row: the row is rejected and nothing of it stays. Anything else fails the request.
+            if (!(error instanceof AppError)) throw error;
+            reject(row, error);
+          }
+        }),
+      );
+      if (queued.length > 0) await jobs.enqueueAll(queued);
+    });
+
+    const batch: Batch = {
+      id: batchId,
+      createdAt: clock.now().toISOString(),
+      createdBy: actor,
+      rows: rows.length + invalid.length,
+      accepted: created.length,
+      rejected: rejected.length,
+    };
+    await batches.putBatch(batch);
+    const byIndex = (a: { index: number }, b: { index: number }) => a.index - b.index;
+    return { batch, created: created.sort(byIndex), rejected: rejected.sort(byIndex) };
+  }
+
+  /** Counts of the batch's invitations by where they stand: a progress bar's figures. */
+  async function progress(id: string): Promise<BatchProgress> {
+    const batch = isBatchId(id) ? await batches.getBatch(id) : undefined;
+    if (!batch) throw new AppError('batch.not_found', 404, `No batch with id ${id}.`);
+    const counts = Object.fromEntries(batchProgressKeys.map((key) => [key, 0])) as Record<BatchProgressKey, number>;
+    const now = clock.now();
+    for (const member of await batches.batchMembers(id)) counts[batchProgressOf(member, now)] += 1;
+    return { batch, counts };
+  }
+
+  return { submit, progress };
+}

@@ -1,0 +1,174 @@
+/**
+ * Bulk on the local stack over HTTP: a JSON and a CSV batch, each row accepted or rejected with its reason
+ * (nothing stored for a rejected row), registered users found with Logto's multi-value search (one call
+ * per 100 emails), the emails sent by the job queue, the progress a progress bar reads, and a batch
+ * retried with its Idempotency-Key finishing instead of conflicting with itself.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startLocalStack, type LocalStack } from '../../local/stack.ts';
+import { adminToken, client, inbox, logtoView } from '../support/local-stack.ts';
+
+let stack: LocalStack;
+let admin: ReturnType<typeof client>;
+let logto: Awaited<ReturnType<typeof logtoView>>['logto'];
+let run = 0;
+
+beforeAll(async () => {
+  stack = await startLocalStack({ jobDelayScale: 0, logLevel: 'SILENT', env: { ALLOWED_EMAIL_DOMAINS: 'example.com,example.org' } });
+  admin = client(stack.apiUrl, await adminToken(stack));
+  logto = (await logtoView(stack)).logto;
+});
+
+afterAll(async () => {
+  await stack?.close();
+});
+
+const unique = (name: string) => `${name}-${Date.now().toString(36)}-${(run += 1)}@example.com`;
+
+/** Until the batch has no email queued (the job queue drains it), then its progress. */
+async function settled(batchId: string) {
+  for (let i = 0; i < 200; i += 1) {
+    await stack.jobs.runDue(true);
+    const reply = await admin.get(`/v1/invitations/batches/${batchId}`);
+    expect(reply.status).toBe(200);
+    if (reply.body.done) return reply.body;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error(`batch ${batchId} did not settle`);
+}
+
+const logtoUserSearches = async () => {
+  const counts = (await (await fetch(`${stack.logtoUrl}/__standin/requests`)).json()) as Record<string, number>;
+  return counts['GET /api/users'] ?? 0;
+};
+
+describe('POST /v1/invitations/batch', () => {
+  it('accepts the good rows, rejects each bad one with its reason, and emails the accepted ones once', async () => {
+    const registered = unique('registered');
+    await logto.post('/api/users', { primaryEmail: registered });
+    const pendingElsewhere = unique('pending');
+    const single = await admin.post('/v1/invitations', { email: pendingElsewhere });
+    expect(single.status).toBe(201);
+    const good = [unique('ada'), unique('bob'), unique('cy')] as const;
+
+    const reply = await admin.post('/v1/invitations/batch', {
+      defaults: { roleIds: ['role-member'], locale: 'de' },
+      invitations: [
+        { email: good[0], metadata: { team: 'a' } },
+        { email: 'not an email' },
+        { email: good[1].toUpperCase(), locale: 'en' },
+        { email: good[1] },
+        { email: pendingElsewhere },
+        { email: registered },
+        { email: 'someone@elsewhere.net' },
+        { email: good[2], password: 'secret-Secret-1' },
+        { email: good[2], mode: 'accept-link' },
+      ],
+    });
+    expect(reply.status).toBe(202);
+    expect(reply.body.rows).toBe(9);
+    expect(reply.body.accepted).toBe(3);
+    const reasons = Object.fromEntries(reply.body.rejected.map((row: { index: number; code: string }) => [row.index, row.code]));
+    expect(reasons).toEqual({
+      1: 'request.validation_failed',
+      3: 'batch.duplicate_email',
+      4: 'invitation.already_pending',
+      5: 'invitation.already_registered',
+      6: 'invitation.domain_not_allowed',
+      7: 'request.validation_failed',
+    });
+    expect(reply.body.rejected.find((row: { index: number }) => row.index === 4).details.invitationId).toBe(single.body.id);
+    expect(reply.body.invitations.map((row: { index: number; email: string }) => [row.index, row.email])).toEqual([
+      [0, good[0]],
+      [2, good[1]],
+      [8, good[2]],
+    ]);
+
+    const first = await admin.get(`/v1/invitations/${reply.body.invitations[0].id}`);
+    expect(first.body).toMatchObject({ batchId: reply.body.batchId, roleIds: ['role-member'], locale: 'de', metadata: { team: 'a' } });
+    const third = await admin.get(`/v1/invitations/${reply.body.invitations[2].id}`);
+    expect(third.body).toMatchObject({ mode: 'accept-link', locale: 'de' });
+    // A rejected row stored nothing.
+    expect((await admin.get(`/v1/invitations?email=${encodeURIComponent('someone@elsewhere.net')}`)).body.data).toEqual([]);
+
+    const progress = await settled(reply.body.batchId);
+    expect(progress).toMatchObject({ rows: 9, accepted: 3, rejected: 6, progress: { queued: 0, sent: 3, failed: 0, accepted: 0, ended: 0 }, done: true });
+    for (const email of good) expect(await inbox(stack, email)).toHaveLength(1);
+    // The second time the jobs run, nothing is sent again.
+    await stack.jobs.runDue(true);
+    for (const email of good) expect(await inbox(stack, email)).toHaveLength(1);
+  });
+
+  it('finds registered users with one Logto search per 100 emails', async () => {
+    const emails = Array.from({ length: 150 }, (_, i) => unique(`many${i}`));
+    await logto.post('/api/users', { primaryEmail: emails[7] });
+    await logto.post('/api/users', { primaryEmail: emails[120] });
+    const before = await logtoUserSearches();
+    const reply = await admin.post('/v1/invitations/batch', { invitations: emails.map((email) => ({ email })) });
+    expect(reply.status).toBe(202);
+    expect(await logtoUserSearches()).toBe(before + 2);
+    expect(reply.body.accepted).toBe(148);
+    expect(reply.body.rejected.map((row: { index: number; code: string }) => [row.index, row.code])).toEqual([
+      [7, 'invitation.already_registered'],
+      [120, 'invitation.already_registered'],
+    ]);
+    const progress = await settled(reply.body.batchId);
+    expect(progress.progress.sent).toBe(148);
+  });
+
+  it('takes CSV, with lists, metadata columns and line numbers', async () => {
+    const [ada, bob] = [unique('csv-ada'), unique('csv-bob')];
+    const csv = [
+      'email,name,mode,roleIds,metadata.team,metadata.source.campaign',
+      `${ada},"Lovelace, Ada",accept-link,role-member;role-editor,core,spring`,
+      'broken,,,,,',
+      '',
+      `${bob},Bob,,,,`,
+    ].join('\n');
+    const reply = await admin.post('/v1/invitations/batch', csv, { 'content-type': 'text/csv; charset=utf-8' });
+    expect(reply.status).toBe(202);
+    expect(reply.body.accepted).toBe(2);
+    expect(reply.body.rejected).toMatchObject([{ index: 1, line: 3, email: 'broken', code: 'request.validation_failed' }]);
+    const stored = await admin.get(`/v1/invitations/${reply.body.invitations[0].id}`);
+    expect(stored.body).toMatchObject({
+      email: ada,
+      name: 'Lovelace, Ada',
+      mode: 'accept-link',
+      roleIds: ['role-member', 'role-editor'],
+      metadata: { team: 'core', source: { campaign: 'spring' } },
+    });
+    expect(reply.body.invitations[1]).toMatchObject({ index: 2, email: bob });
+  });
+
+  it('refuses a CSV it cannot read, and one with unknown columns, storing nothing', async () => {
+    const email = unique('refused');
+    const unknownColumn = await admin.post('/v1/invitations/batch', `email,password\n${email},x\n`, { 'content-type': 'text/csv' });
+    expect(unknownColumn.status).toBe(422);
+    expect(unknownColumn.body).toMatchObject({ code: 'batch.invalid_csv', message: 'Unknown column(s): password.' });
+    const unclosed = await admin.post('/v1/invitations/batch', `email,name\n${email},"never closed\n`, { 'content-type': 'text/csv' });
+    expect(unclosed.status).toBe(422);
+    const noEmail = await admin.post('/v1/invitations/batch', 'name\nAda\n', { 'content-type': 'text/csv' });
+    expect(noEmail.body.message).toBe('The CSV needs an email column.');
+    const tooMany = await admin.post('/v1/invitations/batch', { invitations: Array.from({ length: 1001 }, (_, i) => ({ email: `${i}-${email}` })) });
+    expect(tooMany.status).toBe(422);
+    expect((await admin.get(`/v1/invitations?email=${encodeURIComponent(email)}`)).body.data).toEqual([]);
+  });
+
+  it('a batch retried with its Idempotency-Key is the same batch: the retry replays, and a new key meets the rows as pending', async () => {
+    const emails = [unique('retry-a'), unique('retry-b')];
+    const body = { invitations: emails.map((email) => ({ email })) };
+    const first = await admin.post('/v1/invitations/batch', body, { 'idempotency-key': `batch-${run}` });
+    const again = await admin.post('/v1/invitations/batch', body, { 'idempotency-key': `batch-${run}` });
+    expect(again.headers.get('idempotent-replayed')).toBe('true');
+    expect(again.body).toEqual(first.body);
+    const other = await admin.post('/v1/invitations/batch', body, { 'idempotency-key': `other-${run}` });
+    expect(other.body.accepted).toBe(0);
+    expect(other.body.rejected.map((row: { code: string }) => row.code)).toEqual(['invitation.already_pending', 'invitation.already_pending']);
+  });
+
+  it('answers 404 for an unknown batch, and needs the read scope', async () => {
+    expect((await admin.get('/v1/invitations/batches/bat_AAAAAAAAAAAAAAAAAAAAAA')).status).toBe(404);
+    expect((await admin.get('/v1/invitations/batches/nonsense')).body.code).toBe('batch.not_found');
+    expect((await client(stack.apiUrl).get('/v1/invitations/batches/bat_AAAAAAAAAAAAAAAAAAAAAA')).status).toBe(401);
+  });
+});

@@ -71,6 +71,12 @@ export const contextSchema = z
     brandLogoUrl: httpsUrl.optional(),
     brandPrimaryColor: z.string().regex(/^#[0-9a-fA-F]{6}$/, 'Must be a colour such as #5d34f2.').optional(),
     brandSupportEmail: z.email().optional(),
+    /** Job-queue workers at most; queued emails are paced to what SES and Logto allow, shared among them. */
+    deliveryConcurrency: z.coerce.number().int().min(2).max(1000).optional(),
+    /** A ceiling on queued emails a second, below SES's send rate and Logto's budget. */
+    deliveryRate: z.coerce.number().positive().optional(),
+    /** Logto Management API requests a second this deployment may make (Logto Cloud: about 200 per 10 s). */
+    logtoRequestsPerSecond: z.coerce.number().positive().optional(),
     defaultExpiresIn: seconds(300, 2_592_000).default(604_800),
     reminderBeforeExpiry: seconds(60, 2_592_000).default(172_800),
     m2mSecretArn: z

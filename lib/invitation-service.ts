@@ -166,12 +166,17 @@ export interface InvitationServiceProps {
   /** Requests allowed in a burst. @default 100 */
   readonly apiBurstLimit?: number;
   /**
-   * Job-queue workers at most. Each handles its batch one email at a time (a Logto call and an SES call, about
-   * 0.3 to 0.5 s), so 2 workers send about 4 to 7 emails a second: under SES's starting production quota
-   * (14 a second) and Logto Cloud's 200 requests per 10 s. Raise it with your SES quota. Minimum 2.
+   * Job-queue workers at most (the event source's maximum concurrency). Queued emails (a batch's, and retries)
+   * are paced to the lowest of SES's send rate (read from the account: 90% of it), Logto's budget
+   * (`logtoRequestsPerSecond`) and `deliveryRate`; the workers share that rate, so more of them hide more
+   * latency without sending faster. Minimum 2.
    * @default 2
    */
   readonly deliveryConcurrency?: number;
+  /** A ceiling on queued emails a second, below what SES and Logto allow. At least `deliveryConcurrency / 8`. @default none */
+  readonly deliveryRate?: number;
+  /** Logto Management API requests a second this deployment may make. @default 20 (Logto Cloud: about 200 per 10 s) */
+  readonly logtoRequestsPerSecond?: number;
 }
 
 /**
@@ -237,6 +242,13 @@ export class InvitationService extends Construct {
     if (!Number.isInteger(deliveryConcurrency) || deliveryConcurrency < 2 || deliveryConcurrency > 1000) {
       throw new Error(`InvitationService: deliveryConcurrency must be an integer from 2 to 1000 (SQS event sources), got ${deliveryConcurrency}.`);
     }
+    // A worker's batch of 5 must fit its 60 s timeout at its share of the rate.
+    if (props.deliveryRate !== undefined && !(props.deliveryRate >= deliveryConcurrency / 8)) {
+      throw new Error(`InvitationService: deliveryRate must be at least deliveryConcurrency / 8 (${deliveryConcurrency / 8}), got ${props.deliveryRate}.`);
+    }
+    if (props.logtoRequestsPerSecond !== undefined && !(props.logtoRequestsPerSecond > 0)) {
+      throw new Error(`InvitationService: logtoRequestsPerSecond must be positive, got ${props.logtoRequestsPerSecond}.`);
+    }
     if (reminderBeforeExpiry.toSeconds() >= defaultExpiresIn.toSeconds()) {
       throw new Error('InvitationService: reminderBeforeExpiry must be shorter than defaultExpiresIn.');
     }
@@ -294,6 +306,9 @@ export class InvitationService extends Construct {
       DEFAULT_EXPIRES_IN: String(defaultExpiresIn.toSeconds()),
       REMINDER_BEFORE_EXPIRY: String(reminderBeforeExpiry.toSeconds()),
       DEFAULT_LOCALE: defaultLocale,
+      DELIVERY_CONCURRENCY: String(deliveryConcurrency),
+      ...(props.deliveryRate !== undefined && { DELIVERY_RATE: String(props.deliveryRate) }),
+      ...(props.logtoRequestsPerSecond !== undefined && { LOGTO_REQUESTS_PER_SECOND: String(props.logtoRequestsPerSecond) }),
       ...(props.brand?.logoUrl && { BRAND_LOGO_URL: props.brand.logoUrl }),
       ...(props.brand?.primaryColor && { BRAND_PRIMARY_COLOR: props.brand.primaryColor }),
       ...(props.brand?.supportEmail && { BRAND_SUPPORT_EMAIL: props.brand.supportEmail }),

@@ -1,8 +1,9 @@
 /**
  * The local job queue: what SQS and its dead-letter queue do in AWS. Jobs wait for their delay, run
  * through the same jobs handler as SQS batches, are retried with exponential backoff when the handler
- * reports them failed, and move to a dead-letter list after `maxReceives`. Kept in a JSON file so
- * restarting the local stack loses no job.
+ * reports them failed, and move to a dead-letter list after `maxReceives`. Due jobs go to the handler in
+ * batches, a few at once, as an SQS event source with a maximum concurrency sends them. Kept in a JSON
+ * file so restarting the local stack loses no job.
  */
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { randomUUID } from 'node:crypto';
@@ -24,12 +25,16 @@ export interface LocalJobQueueOptions {
   delayScale?: number;
   maxReceives?: number;
   pollMs?: number;
+  /** Messages per handler call, and handler calls at once: the event source's batch size and maximum concurrency. */
+  batchSize?: number;
+  maxConcurrency?: number;
 }
 
 export class LocalJobQueue implements JobQueue {
   private messages: Message[] = [];
   readonly dead: Message[] = [];
   private timer: NodeJS.Timeout | undefined;
+  private saving: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
   private handler: ((event: SQSEvent) => Promise<SQSBatchResponse>) | undefined;
 
@@ -71,6 +76,7 @@ export class LocalJobQueue implements JobQueue {
   async stop(): Promise<void> {
     clearInterval(this.timer);
     await this.running;
+    if (this.saving) this.saveNow();
   }
 
   get pending(): readonly Message[] {
@@ -93,8 +99,16 @@ export class LocalJobQueue implements JobQueue {
     if (due.length === 0) return;
     this.messages = this.messages.filter((message) => !due.includes(message));
     for (const message of due) message.receives += 1;
-    const batchItemFailures = await this.deliverBatch(due, now);
-    const failed = new Set(batchItemFailures.map((failure) => failure.itemIdentifier));
+    const size = this.options.batchSize ?? 10;
+    const batches = Array.from({ length: Math.ceil(due.length / size) }, (_, i) => due.slice(i * size, (i + 1) * size));
+    const failed = new Set<string>();
+    let next = 0;
+    const consumer = async () => {
+      while (next < batches.length) {
+        for (const failure of await this.deliverBatch(batches[next++]!, now)) failed.add(failure.itemIdentifier);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(this.options.maxConcurrency ?? 2, batches.length) }, consumer));
     for (const message of due.filter((m) => failed.has(m.id))) {
       if (message.receives >= (this.options.maxReceives ?? 8)) {
         this.dead.push(message);
@@ -134,7 +148,15 @@ export class LocalJobQueue implements JobQueue {
     }
   }
 
+  /** Coalesced: a burst of enqueues (a batch of 1,000) writes the file once, a moment later; `stop` writes what is left. */
   private save(): void {
+    if (!this.options.file || this.saving) return;
+    this.saving = setTimeout(() => this.saveNow(), 50);
+  }
+
+  private saveNow(): void {
+    clearTimeout(this.saving);
+    this.saving = undefined;
     if (!this.options.file) return;
     mkdirSync(dirname(this.options.file), { recursive: true });
     const temporary = `${this.options.file}.tmp`;

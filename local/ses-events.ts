@@ -32,6 +32,29 @@ export interface LocalSesOptions {
   onError?: (error: unknown) => void;
   /** Faults on SendEmail from the start, as `POST /__ses/faults` takes them. */
   faults?: unknown[];
+  /**
+   * The account's maximum send rate, as SES enforces it: a SendEmail beyond it (over any second) is
+   * refused with 429 `TooManyRequestsException` ("Maximum sending rate exceeded"). `GetAccount` reports it.
+   * @default 50
+   */
+  maxSendRate?: number;
+}
+
+/**
+ * SES's send-rate limit: a bucket of `rate` sends refilled continuously, so a second holds at most `rate`
+ * sends whichever second one looks at (SES lets short bursts through; this is the strict reading).
+ */
+export function sendRateLimiter(rate: number, now: () => number = () => performance.now()) {
+  let tokens = rate;
+  let at = now();
+  return () => {
+    const t = now();
+    tokens = Math.min(rate, tokens + ((t - at) / 1000) * rate);
+    at = t;
+    if (tokens < 1) return false;
+    tokens -= 1;
+    return true;
+  };
 }
 
 /**
@@ -115,6 +138,8 @@ export interface LocalSes {
   url: string;
   /** Resolves when every event published so far has been handled. */
   idle(): Promise<void>;
+  /** SendEmail calls refused for going over the send rate. */
+  throttled(): number;
   close(): Promise<void>;
 }
 
@@ -154,11 +179,30 @@ export async function startLocalSes(options: LocalSesOptions): Promise<LocalSes>
     return { delayMs: met.delayMs, ...(status !== undefined && { status }) };
   };
 
+  const maxSendRate = options.maxSendRate ?? 50;
+  const withinRate = sendRateLimiter(maxSendRate);
+  let sentToday = 0;
+  let throttled = 0;
+  const sesError = (res: import('node:http').ServerResponse, status: number, type: string, message: string) =>
+    res.writeHead(status, { 'content-type': 'application/json', 'x-amzn-errortype': type }).end(JSON.stringify({ message }));
+
   const proxy = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', async () => {
       const body = Buffer.concat(chunks);
+      // SESv2 GetAccount, which aws-ses-v2-local lacks: the quota a sender paces itself by.
+      if (req.method === 'GET' && req.url === '/v2/email/account') {
+        res.writeHead(200, { 'content-type': 'application/json' }).end(
+          JSON.stringify({
+            SendQuota: { Max24HourSend: 1_000_000, MaxSendRate: maxSendRate, SentLast24Hours: sentToday },
+            SendingEnabled: true,
+            ProductionAccessEnabled: true,
+            EnforcementStatus: 'HEALTHY',
+          }),
+        );
+        return;
+      }
       if (req.url === '/__ses/faults' && (req.method === 'POST' || req.method === 'DELETE')) {
         try {
           if (req.method === 'POST') addFault(JSON.parse(body.toString('utf8')));
@@ -169,13 +213,18 @@ export async function startLocalSes(options: LocalSesOptions): Promise<LocalSes>
         }
         return;
       }
-      const fault = req.method === 'POST' && req.url === '/v2/email/outbound-emails' ? faultFor() : undefined;
+      const isSend = req.method === 'POST' && req.url === '/v2/email/outbound-emails';
+      const fault = isSend ? faultFor() : undefined;
       if (fault?.delayMs) await sleep(fault.delayMs);
       if (fault?.status !== undefined) {
         const type = fault.status === 429 ? 'TooManyRequestsException' : 'InternalFailure';
-        res.writeHead(fault.status, { 'content-type': 'application/json', 'x-amzn-errortype': type }).end(JSON.stringify({ message: `Fault injected by the local SES (${fault.status}).` }));
-        return;
+        return sesError(res, fault.status, type, `Fault injected by the local SES (${fault.status}).`);
       }
+      if (isSend && !withinRate()) {
+        throttled += 1;
+        return sesError(res, 429, 'TooManyRequestsException', 'Maximum sending rate exceeded.');
+      }
+      if (isSend) sentToday += 1;
       const forward = request(
         { host: target.address, port: target.port, method: req.method, path: req.url, headers: req.headers },
         (answer) => {
@@ -214,6 +263,7 @@ export async function startLocalSes(options: LocalSesOptions): Promise<LocalSes>
     });
   return {
     url: `http://${options.host}:${(proxy.address() as AddressInfo).port}`,
+    throttled: () => throttled,
     idle: async () => {
       while (inFlight.size > 0) await Promise.all([...inFlight]);
     },

@@ -20,7 +20,8 @@ import { LogtoManagementClient } from '../lambdas/adapters/logto-management-clie
 import { ensureLogtoWebhook, readLogtoWebhook, webhookEvents } from '../lambdas/adapters/logto-webhooks.ts';
 import { StaticSecrets } from '../lambdas/adapters/secrets.ts';
 import { createSesMailerClient, SesMailer } from '../lambdas/adapters/ses-mailer.ts';
-import { accessRequestLimitsOf, brandOf, invitationSettings, readConfig, envSchema, type ServiceConfig } from '../lambdas/composition/config.ts';
+import { accessRequestLimitsOf, deliveryRateOf, mailerSettingsOf, invitationSettings, readConfig, envSchema, type ServiceConfig } from '../lambdas/composition/config.ts';
+import { createPacer } from '../lambdas/handlers/pacing.ts';
 import { buildService, type Service } from '../lambdas/composition/service.ts';
 import type { Clock } from '../lambdas/domain/ports.ts';
 import { ensureInvitationTemplates, templateLocales } from '../templates/index.ts';
@@ -71,6 +72,8 @@ export interface LocalStackOptions {
   standInFaults?: unknown[];
   /** Faults the local SES applies to SendEmail from the start (`SES_FAULTS`; see local/ses-events.ts). */
   sesFaults?: unknown[];
+  /** The local SES's maximum send rate (`SES_MAX_SEND_RATE`), enforced and reported by GetAccount. @default 50 */
+  sesMaxSendRate?: number;
 }
 
 export interface LocalStack {
@@ -84,7 +87,7 @@ export interface LocalStack {
   jobs: LocalJobQueue;
   lifecycles: LocalLifecycleScheduler;
   /** The local SES's configuration-set events (mailbox simulator outcomes). */
-  ses: Pick<LocalSes, 'idle'>;
+  ses: Pick<LocalSes, 'idle' | 'throttled'>;
   standIn?: StandIn;
   store: DynamoInvitationStore;
   webhook: { id: string; created: boolean };
@@ -164,6 +167,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       publish: async (event) => service.mailEvents(event),
       ...(options.sesEventDelayMs !== undefined && { delayMs: options.sesEventDelayMs }),
       ...(options.sesFaults && { faults: options.sesFaults }),
+      ...(options.sesMaxSendRate !== undefined && { maxSendRate: options.sesMaxSendRate }),
       onError: (error) => log.error('SES event failed', { error: String(error) }),
     });
     const sesUrl = localSes.url;
@@ -260,6 +264,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       onError: (invitationId, error) => log.error('lifecycle failed', { invitationId, error: String(error) }),
     });
     closers.push(() => lifecycles.close());
+    const mailer = new SesMailer({ client: ses, ...mailerSettingsOf(config) });
     const service = buildService({
       store,
       identity,
@@ -269,15 +274,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         // Locally the policy is changed at the stand-in by tests and by hand: read it every time.
         cacheMs: 0,
       }),
-      mailer: new SesMailer({
-        client: ses,
-        from: config.SES_FROM,
-        ...(config.SES_CONFIGURATION_SET && { configurationSet: config.SES_CONFIGURATION_SET }),
-        templateNamePrefix: config.SES_TEMPLATE_PREFIX,
-        defaultLocale: config.DEFAULT_LOCALE,
-        locales: config.EMAIL_LOCALES,
-        brand: brandOf(config),
-      }),
+      mailer,
       jobs,
       lifecycle: lifecycles,
       verifier: createAccessTokenVerifier({ issuer: config.ADMIN_ISSUER, audience: config.ADMIN_AUDIENCE }),
@@ -288,6 +285,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       },
       settings: invitationSettings(config),
       jobMaxReceives,
+      // One process drains the local queue, its batches at once: one pacer at the whole rate.
+      deliveryPacer: createPacer({ rate: async () => deliveryRateOf(config, await mailer.maxSendRate()), consumers: 1 }),
       accessRequestLimits: accessRequestLimitsOf(config),
       log,
       ...(options.clock && { clock: options.clock }),

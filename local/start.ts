@@ -33,6 +33,8 @@ const env = readConfig(
     /** Faults by share, e.g. `[{"pathPrefix":"/api/one-time-tokens","status":500,"share":0.1}]` (see the README). */
     STANDIN_FAULTS: z.string().optional(),
     SES_FAULTS: z.string().optional(),
+    /** The local SES's maximum send rate: sends beyond it are throttled, as SES does; deliveries pace themselves by it. */
+    SES_MAX_SEND_RATE: z.coerce.number().positive().optional(),
   }),
   process.env,
 );
@@ -51,6 +53,7 @@ const stack = await startLocalStack({
   ...(env.EMAIL_TEMPLATES_DIR && { templatesDirectory: env.EMAIL_TEMPLATES_DIR }),
   standInFaults: faultsFromEnv('STANDIN_FAULTS', env.STANDIN_FAULTS),
   sesFaults: faultsFromEnv('SES_FAULTS', env.SES_FAULTS),
+  ...(env.SES_MAX_SEND_RATE !== undefined && { sesMaxSendRate: env.SES_MAX_SEND_RATE }),
   // The service validates these (a bad colour stops the start naming the variable).
   env: Object.fromEntries(
     (['APP_NAME', 'BRAND_LOGO_URL', 'BRAND_PRIMARY_COLOR', 'BRAND_SUPPORT_EMAIL'] as const).flatMap((name) => (env[name] === undefined ? [] : [[name, env[name]!]])),

@@ -127,3 +127,17 @@ export function referralWalkthrough({ api, logto, adminAudience }: Pick<Walkthro
   -d '{"email":"eve@example.com","roleIds":["role-editor"]}'`,
   ].join('\n');
 }
+
+/** Many at once: a CSV file, its rejected row, and the batch's progress (it reuses `TOKEN` from step 1 of {@link walkthrough}). */
+export function batchWalkthrough({ api }: Pick<WalkthroughUrls, 'api'>): string {
+  const auth = '-H "authorization: Bearer $TOKEN"';
+  return [
+    '# invite a team from a CSV file: each row becomes an invitation or is rejected with its reason (here, not-an-email)',
+    `REPLY=$(curl -s ${api}/v1/invitations/batch ${auth} -H 'content-type: text/csv' -H 'idempotency-key: onboarding-1' \\
+  --data-binary @templates/batch-example.csv); echo "$REPLY"`,
+    `BATCH=$(echo "$REPLY" | ${json('$.batchId')})`,
+    '',
+    '# the emails go out through the job queue, paced to what SES and Logto allow; the progress, for a progress bar',
+    `sleep 3; curl -s ${api}/v1/invitations/batches/$BATCH ${auth}; echo`,
+  ].join('\n');
+}

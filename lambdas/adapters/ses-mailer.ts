@@ -1,7 +1,7 @@
 /**
  * The {@link Mailer} on SES v2 stored templates (one per locale, see templates/index.ts).
  */
-import { SESv2Client, SendEmailCommand, type SESv2ClientConfig } from '@aws-sdk/client-sesv2';
+import { GetAccountCommand, SESv2Client, SendEmailCommand, type SESv2ClientConfig } from '@aws-sdk/client-sesv2';
 import { AppError, UpstreamError } from '../domain/errors.ts';
 import { nearestLocale } from '../domain/invitation.ts';
 import type { InvitationEmail, Mailer } from '../domain/ports.ts';
@@ -72,6 +72,16 @@ export class SesMailer implements Mailer {
     this.configurationSet = options.configurationSet;
     this.templateNamePrefix = options.templateNamePrefix;
     this.defaultLocale = options.defaultLocale;
+  }
+
+  /** The account's maximum send rate (emails a second), from GetAccount; undefined when SES could not say. */
+  async maxSendRate(): Promise<number | undefined> {
+    try {
+      const { SendQuota } = await this.client.send(new GetAccountCommand({}));
+      return SendQuota?.MaxSendRate && SendQuota.MaxSendRate > 0 ? SendQuota.MaxSendRate : undefined;
+    } catch {
+      return undefined;
+    }
   }
 
   async sendInvitation(email: InvitationEmail): Promise<{ messageId: string }> {

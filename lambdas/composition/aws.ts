@@ -16,7 +16,8 @@ import { SecretsManagerSecrets } from '../adapters/secrets.ts';
 import { createSesMailerClient, SesMailer } from '../adapters/ses-mailer.ts';
 import { SqsJobQueue } from '../adapters/sqs-job-queue.ts';
 import { StepFunctionsScheduler } from '../adapters/step-functions-scheduler.ts';
-import { accessRequestLimitsOf, brandOf, envSchema, invitationSettings, readConfig } from './config.ts';
+import { createPacer } from '../handlers/pacing.ts';
+import { accessRequestLimitsOf, deliveryRateOf, envSchema, invitationSettings, mailerSettingsOf, readConfig } from './config.ts';
 import { countAccessRequest, countEvent, logger, tracer } from './observability.ts';
 import { buildService } from './service.ts';
 
@@ -28,6 +29,8 @@ export const awsEnvSchema = z.intersection(
     JOB_QUEUE_URL: z.url(),
     /** The queue's `maxReceiveCount`: the last attempt at a send marks it failed before it is dead-lettered. */
     JOB_MAX_RECEIVES: z.coerce.number().int().min(1).default(5),
+    /** The job queue's consumers at most (the event source's maximum concurrency): each paces itself at its share. */
+    DELIVERY_CONCURRENCY: z.coerce.number().int().min(1).default(2),
     /** Set on the functions that start or stop lifecycles (API, webhook, jobs, mail events). */
     LIFECYCLE_STATE_MACHINE_ARN: z.string().startsWith('arn:').optional(),
   }),
@@ -53,6 +56,11 @@ export function buildAwsService(env: Record<string, string | undefined> = proces
     apiIndicator: config.LOGTO_API_INDICATOR,
     credentials: () => secrets.m2mCredentials(),
   });
+  const mailer = new SesMailer({
+    // One attempt: an SDK retry after a timeout could send an accepted email twice (see SesMailer).
+    client: tracer.captureAWSv3Client(createSesMailerClient()),
+    ...mailerSettingsOf(config),
+  });
   return buildService({
     store: new MeteredInvitationStore({
       client: tracer.captureAWSv3Client(new DynamoDBClient({})),
@@ -64,16 +72,7 @@ export function buildAwsService(env: Record<string, string | undefined> = proces
       readPolicy: () => identity.getPasswordPolicy(),
       pwned: createPwnedPasswords({ rangeUrl: config.PWNED_RANGE_URL }),
     }),
-    mailer: new SesMailer({
-      // One attempt: an SDK retry after a timeout could send an accepted email twice (see SesMailer).
-      client: tracer.captureAWSv3Client(createSesMailerClient()),
-      from: config.SES_FROM,
-      ...(config.SES_CONFIGURATION_SET && { configurationSet: config.SES_CONFIGURATION_SET }),
-      templateNamePrefix: config.SES_TEMPLATE_PREFIX,
-      defaultLocale: config.DEFAULT_LOCALE,
-      locales: config.EMAIL_LOCALES,
-      brand: brandOf(config),
-    }),
+    mailer,
     jobs: new SqsJobQueue({ client: tracer.captureAWSv3Client(new SQSClient({})), queueUrl: config.JOB_QUEUE_URL }),
     lifecycle: new StepFunctionsScheduler({
       client: tracer.captureAWSv3Client(new SFNClient({})),
@@ -83,6 +82,7 @@ export function buildAwsService(env: Record<string, string | undefined> = proces
     webhookSigningKey: (options) => secrets.webhookSigningKey(options),
     settings: invitationSettings(config),
     jobMaxReceives: config.JOB_MAX_RECEIVES,
+    deliveryPacer: createPacer({ rate: async () => deliveryRateOf(config, await mailer.maxSendRate()), consumers: config.DELIVERY_CONCURRENCY }),
     accessRequestLimits: { ...accessRequestLimitsOf(config), count: countAccessRequest },
     log: logger,
   });

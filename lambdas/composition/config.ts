@@ -5,6 +5,7 @@
 import * as z from 'zod';
 import { invitationModes } from '../domain/invitation.ts';
 import type { InvitationSettings } from '../domain/invitations.ts';
+import { deliveryRate } from '../handlers/pacing.ts';
 
 const list = z
   .string()
@@ -62,6 +63,10 @@ export const envSchema = z
     SES_TEMPLATE_PREFIX: z.string().regex(/^[\w-]+$/).default('logto-invitations'),
     /** Seconds before `expiresAt` the one reminder goes out. */
     REMINDER_BEFORE_EXPIRY: z.coerce.number().int().min(0).default(172_800),
+    /** A ceiling on queued sends a second, below what SES and Logto allow (see handlers/pacing.ts). */
+    DELIVERY_RATE: z.coerce.number().positive().optional(),
+    /** Logto Management API requests a second this deployment may make: Logto Cloud asks for about 200 per 10 s. */
+    LOGTO_REQUESTS_PER_SECOND: z.coerce.number().positive().default(20),
     /** Days a final invitation and its audit trail are kept before DynamoDB's TTL may delete them. */
     RETENTION_DAYS: z.coerce.number().int().min(1).default(365),
   })
@@ -80,6 +85,24 @@ export const accessRequestLimitsOf = (config: ServiceConfig) => ({
   perEmailPerDay: config.ACCESS_REQUESTS_PER_EMAIL_DAY,
   minFillSeconds: config.ACCESS_FORM_MIN_SECONDS,
   frameAncestors: config.ACCESS_FORM_FRAME_ANCESTORS,
+});
+
+/** What limits the queue's sends, given SES's send rate as read (see handlers/pacing.ts). */
+export const deliveryRateOf = (config: ServiceConfig, sesMaxSendRate: number | undefined) =>
+  deliveryRate({
+    sesMaxSendRate,
+    logtoRequestsPerSecond: config.LOGTO_REQUESTS_PER_SECOND,
+    ...(config.DELIVERY_RATE !== undefined && { ceiling: config.DELIVERY_RATE }),
+  });
+
+/** The mailer's settings of the config (all but its SES client). */
+export const mailerSettingsOf = (config: ServiceConfig) => ({
+  from: config.SES_FROM,
+  ...(config.SES_CONFIGURATION_SET && { configurationSet: config.SES_CONFIGURATION_SET }),
+  templateNamePrefix: config.SES_TEMPLATE_PREFIX,
+  defaultLocale: config.DEFAULT_LOCALE,
+  locales: config.EMAIL_LOCALES,
+  brand: brandOf(config),
 });
 
 /** The brand values of the config, as the mailer sends them. */

@@ -23,6 +23,7 @@ import type { Log } from '../handlers/http/respond.ts';
 import { openApiDocument } from '../handlers/http/openapi.ts';
 import { makeJobsHandler } from '../handlers/jobs.ts';
 import { makeLifecycleHandler } from '../handlers/lifecycle.ts';
+import type { Pacer } from '../handlers/pacing.ts';
 import { makeMailEventsHandler } from '../handlers/mail-events.ts';
 import { makeWebhookHandler } from '../handlers/webhook.ts';
 
@@ -40,6 +41,8 @@ export interface ServicePorts {
   settings: InvitationSettings;
   /** The job queue's receives before a message is dead-lettered. */
   jobMaxReceives: number;
+  /** Paces the queue's sends (see handlers/pacing.ts). */
+  deliveryPacer: Pacer;
   log: Log;
   clock?: Clock;
 }
@@ -97,7 +100,7 @@ export function buildService(ports: ServicePorts) {
       clock,
       log: ports.log,
     }),
-    jobs: makeJobsHandler({ invitations, log: ports.log, maxReceives: ports.jobMaxReceives }),
+    jobs: makeJobsHandler({ invitations, pacer: ports.deliveryPacer, log: ports.log, maxReceives: ports.jobMaxReceives }),
     lifecycle: makeLifecycleHandler({ invitations }),
     mailEvents: makeMailEventsHandler({ invitations, log: ports.log }),
   };

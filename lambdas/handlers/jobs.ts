@@ -8,18 +8,22 @@ import { UpstreamError } from '../domain/errors.ts';
 import type { InvitationLibrary } from '../domain/invitations.ts';
 import type { Job } from '../domain/ports.ts';
 import type { Log } from './http/respond.ts';
+import type { Pacer } from './pacing.ts';
 
 export interface JobsDeps {
   invitations: Pick<InvitationLibrary, 'deliver' | 'grant' | 'schedule' | 'close' | 'suspend' | 'abandonDelivery'>;
+  /** Every send waits for its turn, so the queue drains at the rate SES and Logto allow. */
+  pacer: Pacer;
   log: Log;
   /** The queue's receives before a message goes to the dead-letter queue (SQS's `maxReceiveCount`). */
   maxReceives: number;
 }
 
-export function makeJobsHandler({ invitations, log, maxReceives }: JobsDeps) {
+export function makeJobsHandler({ invitations, pacer, log, maxReceives }: JobsDeps) {
   async function run(job: Job): Promise<void> {
     switch (job.kind) {
       case 'deliver':
+        await pacer.take();
         // Jobs queued by the first release name the send number `sendCount`.
         return invitations.deliver(job.invitationId, job.send ?? (job as { sendCount?: number }).sendCount ?? 0);
       case 'grant':

@@ -125,6 +125,19 @@ export class Email extends Construct {
   }
 
   /**
+   * `ses:GetAccount`: the account's send quota, which the job queue paces its emails by. It has no
+   * resource-level permissions, so its statement names `*`.
+   */
+  grantReadSendQuota(fn: ServiceFunction): void {
+    fn.addToRolePolicy(new iam.PolicyStatement({ sid: 'ReadSendQuota', actions: ['ses:GetAccount'], resources: ['*'] }));
+    Validations.of(fn.serviceRole).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason:
+        'X-Ray tracing (xray:PutTraceSegments, xray:PutTelemetryRecords) and the SES send quota (ses:GetAccount): neither has resource-level permissions.',
+    });
+  }
+
+  /**
    * Sends this configuration set's delivery, bounce, complaint and reject events to `fn`. EventBridge retries
    * a failed invocation for up to a day; what still fails lands in `MailEventsDeadLetterQueue`.
    */

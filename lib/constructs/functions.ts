@@ -47,7 +47,7 @@ export interface ServiceFunctionsProps {
  * | --- | --- | --- | --- | --- | --- |
  * | `Api` | RW | read | - | yes | send |
  * | `Webhook` | RW | read | read | - | send |
- * | `Jobs` | RW | read | - | yes | consume (event source), send |
+ * | `Jobs` | RW | read | - | yes, and the send quota | consume (event source), send |
  * | `MailEvents` | RW | read | - | - | send |
  * | `Lifecycle` | RW | read | - | yes | send |
  * | `LogtoWiring` | - | read | read, write (PutSecretValue) | - | - |
@@ -100,6 +100,7 @@ export class ServiceFunctions extends Construct {
     this.jobs = service('Jobs', 'jobs');
     this.jobs.grantSecretRead(props.m2mSecret);
     props.email.grantSend(this.jobs);
+    props.email.grantReadSendQuota(this.jobs);
     this.jobs.grantSendJobs(props.jobQueue);
 
     this.mailEvents = service('MailEvents', 'mailEvents');

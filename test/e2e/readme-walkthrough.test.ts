@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalStack, type LocalStack } from '../../local/stack.ts';
-import { defaultUrls, modeWalkthroughs, referralWalkthrough, requestWalkthrough, walkthrough } from '../../local/walkthrough.ts';
+import { batchWalkthrough, defaultUrls, modeWalkthroughs, referralWalkthrough, requestWalkthrough, walkthrough } from '../../local/walkthrough.ts';
 import { logtoView } from '../support/local-stack.ts';
 
 let stack: LocalStack;
@@ -94,6 +94,21 @@ describe('the README walkthrough', () => {
     expect(invitation).toMatchObject({ email: 'sam@example.com', name: 'Sam', mode: 'accept-link', roleIds: ['role-member'], status: 'pending' });
     expect(JSON.parse(lines[3]!).data[0]).toMatchObject({ id: lines[1], status: 'approved', invitationId: invitation.id });
     expect(lines[4]).toContain('invited you to join');
+  });
+
+  it('shows the batch walkthrough as it is; the CSV example makes three invitations, rejects one row, and is sent', async () => {
+    // Prepare
+    expect(readFileSync(new URL('../../README.md', import.meta.url), 'utf8')).toContain(batchWalkthrough(defaultUrls));
+    const urls = { api: stack.apiUrl, logto: stack.logtoUrl, ses: stack.sesUrl, adminAudience: stack.adminAudience };
+    const script = `${walkthrough(urls).split('\n\n')[0]!}\n${batchWalkthrough(urls)}`;
+
+    // Act
+    const { stdout } = await promisify(execFile)('bash', ['-euo', 'pipefail', '-c', script], { timeout: 60_000 });
+
+    // Assess
+    const [reply, progress] = stdout.trim().split('\n').map((line) => JSON.parse(line));
+    expect(reply).toMatchObject({ rows: 4, accepted: 3, rejected: [{ index: 2, line: 4, email: 'not-an-email', code: 'request.validation_failed' }] });
+    expect(progress).toMatchObject({ batchId: reply.batchId, rows: 4, accepted: 3, rejected: 1, progress: { queued: 0, sent: 3 }, done: true });
   });
 
   it('shows the referral walkthrough as it is; Ada refers Bob, and cannot pass on a role she lacks', async () => {

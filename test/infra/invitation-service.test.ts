@@ -210,13 +210,14 @@ describe('IAM: each function may do exactly what it needs', () => {
     });
   });
 
-  it('Jobs: table RW, M2M secret, SES send, consumes and sends to the job queue, lifecycle start/stop', () => {
+  it('Jobs: table RW, M2M secret, SES send and send quota, consumes and sends to the job queue, lifecycle start/stop', () => {
     const fn = service().functions.jobs;
     expect(permissions(fn.serviceRole)).toEqual({
       ...basics(fn),
       ...tableRW(),
       'secretsmanager:GetSecretValue': [m2m],
       'ses:SendEmail': ses(),
+      'ses:GetAccount': ['*'],
       'sqs:SendMessage': [queue()],
       ...lifecycle(),
       ...Object.fromEntries(
@@ -295,7 +296,7 @@ describe('IAM: each function may do exactly what it needs', () => {
     }
   });
 
-  it('grants no `*` action anywhere, and `*` resources only for X-Ray and log delivery', () => {
+  it('grants no `*` action anywhere, and `*` resources only for X-Ray, log delivery and the SES send quota', () => {
     const policies = Object.values(resources(template(), 'AWS::IAM::Policy')).map((p) => p.Properties.PolicyDocument);
     const inline = Object.values(resources(template(), 'AWS::IAM::Role')).flatMap((r) => (r.Properties.Policies ?? []).map((p: any) => p.PolicyDocument));
     const statements = [...policies, ...inline].flatMap((document) => document.Statement as { Action: string | string[]; Resource: unknown }[]);
@@ -303,7 +304,7 @@ describe('IAM: each function may do exactly what it needs', () => {
     for (const statement of statements) {
       for (const action of [statement.Action].flat()) expect(action).not.toContain('*');
       if ([statement.Resource].flat().includes('*')) {
-        for (const action of [statement.Action].flat()) expect(action).toMatch(/^(xray:|logs:(Create|Delete|Describe|Get|List|Put|Update)\w*(LogDelivery|LogDeliveries|ResourcePolicy|ResourcePolicies|LogGroups)$)/);
+        for (const action of [statement.Action].flat()) expect(action).toMatch(/^(xray:|ses:GetAccount$|logs:(Create|Delete|Describe|Get|List|Put|Update)\w*(LogDelivery|LogDeliveries|ResourcePolicy|ResourcePolicies|LogGroups)$)/);
       }
     }
     expect(Object.values(resources(template(), 'AWS::IAM::Role')).every((r) => r.Properties.ManagedPolicyArns === undefined)).toBe(true);

@@ -172,3 +172,42 @@ describe('POST /v1/invitations/batch', () => {
     expect((await client(stack.apiUrl).get('/v1/invitations/batches/bat_AAAAAAAAAAAAAAAAAAAAAA')).status).toBe(401);
   });
 });
+
+describe('a batch drains at the rate SES allows', () => {
+  let slow: LocalStack;
+
+  beforeAll(async () => {
+    slow = await startLocalStack({ jobDelayScale: 0, logLevel: 'SILENT', sesMaxSendRate: 8 });
+  });
+
+  afterAll(async () => {
+    await slow?.close();
+  });
+
+  it('sends every email once and is never throttled, where the same sends at once are', async () => {
+    // Prepare
+    const emails = Array.from({ length: 30 }, (_, i) => unique(`paced${i}`));
+    const slowAdmin = client(slow.apiUrl, await adminToken(slow));
+
+    // Act
+    const reply = await slowAdmin.post('/v1/invitations/batch', { invitations: emails.map((email) => ({ email })) });
+    await slow.jobs.runDue(true);
+    const progress = await slowAdmin.get(`/v1/invitations/batches/${reply.body.batchId}`);
+
+    // Assess
+    expect(progress.body.progress).toMatchObject({ queued: 0, sent: 30, failed: 0 });
+    for (const email of emails) expect(await inbox(slow, email)).toHaveLength(1);
+    expect(slow.ses.throttled()).toBe(0);
+    // The limit is real: 20 sends at once, unpaced, go over it.
+    const { SESv2Client, SendEmailCommand } = await import('@aws-sdk/client-sesv2');
+    const ses = new SESv2Client({ endpoint: slow.sesUrl, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' }, maxAttempts: 1 });
+    const burst = await Promise.allSettled(
+      Array.from({ length: 20 }, () =>
+        ses.send(new SendEmailCommand({ FromEmailAddress: 'burst@example.com', Destination: { ToAddresses: ['burst@example.com'] }, Content: { Simple: { Subject: { Data: 'x' }, Body: { Text: { Data: 'x' } } } } })),
+      ),
+    );
+    ses.destroy();
+    expect(burst.filter((outcome) => outcome.status === 'rejected').length).toBeGreaterThan(0);
+    expect(slow.ses.throttled()).toBeGreaterThan(0);
+  });
+});

@@ -4,10 +4,10 @@
  * queue survives a restart through its file.
  */
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { LocalJobQueue } from '../../local/job-queue.ts';
 
 const job = (invitationId: string) => ({ kind: 'grant' as const, invitationId });
@@ -51,11 +51,41 @@ describe('LocalJobQueue', () => {
     expect(queue.pending).toHaveLength(0);
   });
 
+  it('hands due jobs over in batches, a few batches at once, as an SQS event source does', async () => {
+    // Prepare
+    const queue = new LocalJobQueue({ delayScale: 0, batchSize: 3, maxConcurrency: 2 });
+    const sizes: number[] = [];
+    let running = 0;
+    let most = 0;
+    queue.start(async (event) => {
+      sizes.push(event.Records.length);
+      most = Math.max(most, (running += 1));
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      running -= 1;
+      return { batchItemFailures: [] };
+    });
+    queue.stop();
+    await queue.enqueueAll(Array.from({ length: 8 }, (_, i) => job(`j${i}`)));
+
+    // Act
+    await queue.runDue(true);
+
+    // Assess
+    expect(sizes).toEqual([3, 3, 2]);
+    expect(most).toBe(2);
+    expect(queue.pending).toHaveLength(0);
+  });
+
   it('waits for a job delay, and keeps queued jobs across a restart', async () => {
     // Prepare
-    const file = join(mkdtempSync(join(tmpdir(), 'jobs-')), 'jobs.json');
+    const directory = mkdtempSync(join(tmpdir(), 'jobs-'));
+    onTestFinished(() => rmSync(directory, { recursive: true, force: true }));
+    const file = join(directory, 'jobs.json');
     const first = new LocalJobQueue({ file });
     await first.enqueue(job('later'), 3600);
+    await first.enqueueAll([job('burst-1'), job('burst-2')]);
+    // Writes are coalesced: the burst is on disk a moment later, and at the latest when the queue stops.
+    await first.stop();
     const handled: string[] = [];
     // Act
     const second = new LocalJobQueue({ file });
@@ -66,9 +96,9 @@ describe('LocalJobQueue', () => {
     second.stop();
     await second.runDue();
     // Assess
-    expect(handled).toEqual([]);
+    expect(handled).toEqual(['burst-1', 'burst-2']);
     expect(second.pending.map((m) => m.job.invitationId)).toEqual(['later']);
     await second.runDue(true);
-    expect(handled).toEqual(['later']);
+    expect(handled).toEqual(['burst-1', 'burst-2', 'later']);
   });
 });

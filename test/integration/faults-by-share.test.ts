@@ -14,6 +14,9 @@ beforeAll(async () => {
     jobDelayScale: 0,
     logLevel: 'SILENT',
     sesEventDelayMs: 0,
+    // Pacing has its own test (batches.test.ts): here SES and Logto allow more than the machine can send.
+    sesMaxSendRate: 1000,
+    env: { LOGTO_REQUESTS_PER_SECOND: '1000' },
     standInFaults: [
       { method: 'POST', pathPrefix: '/api/one-time-tokens', status: 500, share: 0.1, seed: 11 },
       { method: 'GET', pathPrefix: '/api/users', status: 429, share: 0.05, seed: 12 },
@@ -108,6 +111,38 @@ describe('faults by share', () => {
       expect(sends, emails[i]).toHaveLength(1);
     }
   }, 120_000);
+});
+
+describe('a bulk of 1,000 under faults', () => {
+  it('is sent exactly once per invitation, though Logto and SES fail a share of calls and every job is delivered three times', async () => {
+    // Prepare
+    const admin = client(stack.apiUrl, await adminToken(stack));
+    const emails = Array.from({ length: 1000 }, (_, i) => `bulk-${i}@example.com`);
+
+    // Act: the batch (a 503 is retried with the same key: the same batch), then the queue drained with
+    // each of its deliveries queued twice more, as SQS may deliver a message more than once.
+    let reply: Awaited<ReturnType<typeof admin.post>>;
+    for (let attempt = 0; ; attempt += 1) {
+      reply = await admin.post('/v1/invitations/batch', { invitations: emails.map((email) => ({ email, reminder: false })) }, { 'idempotency-key': 'bulk-under-faults' });
+      if (reply.status === 202) break;
+      expect(reply.status).toBe(503);
+      expect(attempt).toBeLessThan(5);
+    }
+    const deliveries = (reply.body.invitations as { id: string }[]).map(({ id }) => ({ kind: 'deliver' as const, invitationId: id, send: 1 }));
+    await stack.jobs.enqueueAll([...deliveries, ...deliveries]);
+    for (let round = 0; round < 40 && stack.jobs.pending.length > 0; round += 1) await stack.jobs.runDue(true);
+    await stack.ses.idle();
+
+    // Assess: nothing lost, nothing twice
+    expect(reply.body).toMatchObject({ rows: 1000, accepted: 1000, rejected: [] });
+    expect(stack.jobs.pending).toEqual([]);
+    const progress = (await admin.get(`/v1/invitations/batches/${reply.body.batchId}`)).body;
+    expect(progress).toMatchObject({ progress: { queued: 0, sent: 1000, failed: 0 }, done: true });
+    const store = (await (await fetch(`${stack.sesUrl}/store`)).json()) as { emails: { destination: { to: string[] } }[] };
+    const received = new Map<string, number>();
+    for (const mail of store.emails) for (const to of mail.destination.to) received.set(to, (received.get(to) ?? 0) + 1);
+    expect(emails.filter((email) => received.get(email) !== 1)).toEqual([]);
+  }, 300_000);
 });
 
 describe('a send the job queue gives up on', () => {

@@ -21,7 +21,7 @@ let failed = 0;
 for (const name of benches) {
   console.log(`\n## ${name}`);
   const started = Date.now();
-  const run = spawnSync(process.execPath, ['--import', 'tsx', `${folder}${name}.ts`, ...flags], { stdio: 'inherit' });
+  const run = spawnSync(process.execPath, ['--expose-gc', '--import', 'tsx', `${folder}${name}.ts`, ...flags], { stdio: 'inherit' });
   console.log(`(${name}: ${((Date.now() - started) / 1000).toFixed(1)} s${run.status === 0 ? '' : `, exit ${run.status ?? run.signal}`})`);
   if (run.status !== 0) failed += 1;
 }

@@ -191,16 +191,16 @@ export async function startLocalSes(options: LocalSesOptions): Promise<LocalSes>
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', async () => {
       const body = Buffer.concat(chunks);
-      // SESv2 GetAccount, which aws-ses-v2-local lacks: the quota a sender paces itself by.
+      // SESv2 GetAccount, the quota a sender paces itself by: aws-ses-v2-local's account when one is set
+      // (AWS_SES_ACCOUNT), else a production account; either way with the send rate enforced here.
       if (req.method === 'GET' && req.url === '/v2/email/account') {
-        res.writeHead(200, { 'content-type': 'application/json' }).end(
-          JSON.stringify({
-            SendQuota: { Max24HourSend: 1_000_000, MaxSendRate: maxSendRate, SentLast24Hours: sentToday },
-            SendingEnabled: true,
-            ProductionAccessEnabled: true,
-            EnforcementStatus: 'HEALTHY',
-          }),
-        );
+        const headers = Object.fromEntries(Object.entries(req.headers).filter(([name, value]) => name !== 'host' && typeof value === 'string')) as Record<string, string>;
+        const upstreamAccount = await fetch(`http://${target.address}:${target.port}/v2/email/account`, { headers })
+          .then(async (answer) => (answer.ok ? ((await answer.json()) as Record<string, unknown>) : undefined))
+          .catch(() => undefined);
+        const account = upstreamAccount ?? { SendingEnabled: true, ProductionAccessEnabled: true, EnforcementStatus: 'HEALTHY' };
+        const quota = { Max24HourSend: 1_000_000, SentLast24Hours: sentToday, ...(account.SendQuota as object | undefined), MaxSendRate: maxSendRate };
+        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ ...account, SendQuota: quota }));
         return;
       }
       if (req.url === '/__ses/faults' && (req.method === 'POST' || req.method === 'DELETE')) {

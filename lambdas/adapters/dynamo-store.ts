@@ -5,6 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import {
+  BatchWriteItemCommand,
   DeleteItemCommand,
   GetItemCommand,
   PutItemCommand,
@@ -46,6 +47,11 @@ const IDEMPOTENCY_ABANDONED_AFTER_MS = 60_000;
 const DELIVERY_TTL_SECONDS = 7 * 24 * 60 * 60;
 /** Rounds of claim-read-take over before `create` gives up to creators racing for the same email. */
 const SLOT_CLAIM_ATTEMPTS = 3;
+/**
+ * A slot naming an invitation not written yet is this young while its creator is still at work (an API
+ * request ends within 30 s); older, its creator died between its two writes.
+ */
+const SLOT_GRACE_MS = 60_000;
 
 type Item = Record<string, unknown>;
 type Key = { pk: string; sk: string };
@@ -104,22 +110,64 @@ export class DynamoInvitationStore implements InvitationStore, BatchStore, Idemp
   }
 
   /**
-   * Claims the slot, writes the invitation, then checks the slot is still ours. The check closes the one
-   * race the conditions cannot: a rival reading our slot between our two writes sees no invitation, takes
-   * the slot over as stale and writes its own; we then see its id in the slot, delete ours and answer 409.
-   * A process that dies between the two writes leaves a slot pointing at a missing invitation: the next
-   * create for the email takes it over. One that dies after losing such a race, before deleting its
-   * invitation, leaves a second pending invitation (it needs a race and a crash within milliseconds).
+   * Reserves the email's slot, then writes the invitation (and its first events): no read on the way when
+   * the email is free. A rival meeting a slot whose invitation is not written yet is refused while the slot
+   * is younger than {@link SLOT_GRACE_MS} (longer than any request may run): it is being created. An older
+   * one belongs to a creator that died between its two writes, and is taken over.
    */
-  async create(invitation: Invitation, now: Date): Promise<void> {
-    await this.claimSlot(invitation, now);
-    if (!(await this.putItem(invitationItem(invitation, this.retentionSeconds), absent))) {
-      throw new Error(`Invitation ${invitation.id} already exists: ids must be unique.`);
+  async create(invitation: Invitation, now: Date, events: readonly InvitationEvent[] = []): Promise<void> {
+    await this.reserve(invitation.email, invitation.id, now);
+    try {
+      await this.insertReserved(invitation, events);
+    } catch (error) {
+      await this.releaseReservation(invitation.email, invitation.id).catch(() => undefined);
+      throw error;
     }
-    const holderId = await this.slotHolder(invitation.email);
-    if (holderId === invitation.id) return;
-    await this.deleteItem(keys.invitation(invitation.id), versionIs(invitation.version));
+  }
+
+  /**
+   * Points the email's slot at `invitationId`: free, or held by an invitation that no longer reads as
+   * pending (final, past `expiresAt`), or by one never written whose creator died. Each take-over is
+   * conditioned on the slot still naming the holder we judged, so of two racing creators one moves it.
+   */
+  async reserve(email: string, invitationId: string, now: Date): Promise<void> {
+    const slot = { ...keys.slot(email), kind: 'pending-slot', invitationId, claimedAt: now.toISOString() };
+    let condition = absent;
+    let holderId: string | undefined;
+    for (let attempt = 1; attempt <= SLOT_CLAIM_ATTEMPTS; attempt++) {
+      if (await this.putItem(slot, condition)) return;
+      const held = await this.getItem(keys.slot(email));
+      holderId = held && String(held.invitationId);
+      if (holderId !== undefined) {
+        const holder = await this.get(holderId);
+        if (holder && effectiveStatus(holder, now) === 'pending') throw alreadyPending(holder.id);
+        const claimedAt = typeof held!.claimedAt === 'string' ? Date.parse(held!.claimedAt) : 0;
+        if (!holder && now.getTime() - claimedAt < SLOT_GRACE_MS) throw alreadyPending(holderId);
+      }
+      condition = holderId === undefined ? absent : slotHeldBy(holderId);
+    }
     throw alreadyPending(holderId);
+  }
+
+  /**
+   * The reserved invitation and its first events, in one BatchWriteItem. Unconditional: the id is new
+   * (128 random bits) and the slot is ours; a batch write cannot carry conditions.
+   */
+  async insertReserved(invitation: Invitation, events: readonly InvitationEvent[]): Promise<void> {
+    let requests = [invitationItem(invitation, this.retentionSeconds), ...events.map((event) => eventItem(invitation.id, event, this.retentionSeconds))].map(
+      (item) => ({ PutRequest: { Item: marshall(item, { removeUndefinedValues: true }) } }),
+    );
+    for (let round = 0; requests.length > 0; round += 1) {
+      if (round === 5) throw new Error(`Invitation ${invitation.id}: DynamoDB left ${requests.length} writes unprocessed.`);
+      if (round > 0) await new Promise((resolve) => setTimeout(resolve, 50 * 2 ** round));
+      const { UnprocessedItems } = await this.client.send(new BatchWriteItemCommand({ RequestItems: { [this.tableName]: requests } }));
+      requests = (UnprocessedItems?.[this.tableName] ?? []) as typeof requests;
+    }
+  }
+
+  /** Frees the slot if `invitationId` still holds it (a create refused after reserving it). */
+  async releaseReservation(email: string, invitationId: string): Promise<void> {
+    await this.deleteItem(keys.slot(email), slotHeldBy(invitationId));
   }
 
   async replace(next: Invitation, expectedVersion: number): Promise<boolean> {
@@ -154,13 +202,7 @@ export class DynamoInvitationStore implements InvitationStore, BatchStore, Idemp
   }
 
   async appendEvent(invitationId: string, event: InvitationEvent): Promise<void> {
-    const item = {
-      ...event,
-      ...keys.event(invitationId, `${isoKey(event.at)}#${appendOrder()}`),
-      kind: 'event',
-      ttl: this.retentionSeconds && epochSeconds(new Date(event.at)) + MAX_LIFETIME_SECONDS + this.retentionSeconds,
-    };
-    await this.putItem(item, absent);
+    await this.putItem(eventItem(invitationId, event, this.retentionSeconds), absent);
   }
 
   async listEvents(invitationId: string): Promise<InvitationEvent[]> {
@@ -320,20 +362,6 @@ export class DynamoInvitationStore implements InvitationStore, BatchStore, Idemp
     return Items.map((item) => unmarshall(item));
   }
 
-  private async claimSlot(invitation: Invitation, now: Date): Promise<void> {
-    const slot = { ...keys.slot(invitation.email), kind: 'pending-slot', invitationId: invitation.id };
-    let condition = absent;
-    let holderId: string | undefined;
-    for (let attempt = 1; attempt <= SLOT_CLAIM_ATTEMPTS; attempt++) {
-      if (await this.putItem(slot, condition)) return;
-      holderId = await this.slotHolder(invitation.email);
-      const holder = holderId === undefined ? undefined : await this.get(holderId);
-      if (holder && effectiveStatus(holder, now) === 'pending') throw alreadyPending(holder.id);
-      condition = holderId === undefined ? absent : slotHeldBy(holderId);
-    }
-    throw alreadyPending(holderId);
-  }
-
   private async slotHolder(email: string): Promise<string | undefined> {
     const slot = await this.getItem(keys.slot(email));
     return slot && String(slot.invitationId);
@@ -457,6 +485,16 @@ function invitationItem(invitation: Invitation, retentionSeconds?: number): Item
     createdKey: createdKey(invitation),
     pendingExpiresAt: invitation.status === 'pending' ? isoKey(invitation.expiresAt) : undefined,
     ttl: retentionSeconds && isFinal(invitation.status) ? epochSeconds(new Date(invitation.updatedAt)) + retentionSeconds : undefined,
+  };
+}
+
+/** An audit event's item: sorted by time, then by the order this process appended it. */
+function eventItem(invitationId: string, event: InvitationEvent, retentionSeconds?: number): Item {
+  return {
+    ...event,
+    ...keys.event(invitationId, `${isoKey(event.at)}#${appendOrder()}`),
+    kind: 'event',
+    ttl: retentionSeconds && epochSeconds(new Date(event.at)) + MAX_LIFETIME_SECONDS + retentionSeconds,
   };
 }
 

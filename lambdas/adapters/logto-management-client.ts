@@ -350,6 +350,15 @@ export class LogtoManagementClient implements IdentityProvider {
     return 'active';
   }
 
+  /** Deletes the token (one whose link went nowhere); one already gone is fine. */
+  async deleteOneTimeToken(id: string): Promise<void> {
+    const reply = await this.#typed({ replaySafe: true }, (api, fetch) =>
+      api.DELETE('/api/one-time-tokens/{id}', { params: { path: { id: requireId(id) } }, fetch }),
+    );
+    if (isNotFound(reply, ['entity.not_exists_with_id', 'entity.not_found'])) return;
+    this.#expectOk(reply, 'DELETE /api/one-time-tokens/{id}');
+  }
+
   /** Case-insensitive exact match on `primaryEmail` (Logto lower-cases both sides). */
   async findUserByEmail(email: string): Promise<IdentityUser | undefined> {
     const reply = await this.#typed({ replaySafe: true }, (api, fetch) =>

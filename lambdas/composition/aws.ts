@@ -42,6 +42,11 @@ class MeteredInvitationStore extends DynamoInvitationStore {
     await super.appendEvent(...args);
     countEvent(args[1].type);
   }
+
+  override async insertReserved(...args: Parameters<DynamoInvitationStore['insertReserved']>): Promise<void> {
+    await super.insertReserved(...args);
+    for (const event of args[1]) countEvent(event.type);
+  }
 }
 
 export function buildAwsService(env: Record<string, string | undefined> = process.env) {

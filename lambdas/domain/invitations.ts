@@ -111,9 +111,7 @@ export function createInvitationLibrary(deps: InvitationDeps) {
         invitationId: pending.id,
       });
     }
-    if (await identity.findUserByEmail(email)) {
-      throw new AppError('invitation.already_registered', 409, 'A user with this email is already registered.');
-    }
+    if (await identity.findUserByEmail(email)) throw alreadyRegistered();
   }
 
   function build(input: CreateInput, actor: Actor, batchId?: string): Invitation {
@@ -145,18 +143,71 @@ export function createInvitationLibrary(deps: InvitationDeps) {
     return input.notify === false ? invitation : withSendRequested(invitation, actor);
   }
 
+  const alreadyRegistered = () => new AppError('invitation.already_registered', 409, 'A user with this email is already registered.');
+
   /**
-   * Creates an invitation. Nothing is written for bad input or a conflict. What the mode needs at Logto
-   * first (provision: the user) is made before anything is stored, and undone if storing fails. With an
-   * email wanted, the invitation is stored first and then delivered; if Logto or SES fails, it stays
-   * `queued` and the job queue retries, so it is neither lost nor sent twice. With `notify: false` the
-   * caller needs the link now, so it is minted before anything is stored: a Logto failure is a 503 and
-   * writes nothing.
+   * Creates an invitation. Nothing is written for bad input or a conflict. With an email wanted and nothing
+   * to make at Logto first, the checks and the link are made at once ({@link createAndSend}); otherwise the
+   * conflicts are ruled out first. What the mode needs at Logto first (provision: the user) is made before
+   * anything is stored, and undone if storing fails. With `notify: false` the caller needs the link now, so
+   * it is minted before anything is stored: a Logto failure is a 503 and writes nothing.
    */
   async function create(input: CreateInput, actor: Actor): Promise<Created> {
     checkRules(input);
+    const built = build(input, actor);
+    if (input.notify !== false && !modes.of(built).preparesAtLogto) return createAndSend(built, actor, input.origin);
     await refuseConflicts(input.email);
-    return insert(input, actor);
+    return insert(input, actor, undefined, built);
+  }
+
+  /**
+   * The common create, in the fewest calls: the email's slot reserved (the pending check), the Logto user
+   * looked up and the first link minted, all at once; then the invitation written with its credential
+   * recorded, its first send claimed and its `created` event; then the email, and the send settled on the
+   * version just written beside its `sent` event. Four DynamoDB calls and two Logto calls when nothing
+   * fails. A create refused after all (a pending invitation, a registered user, Logto down) releases its
+   * slot and deletes its token (whose secret went nowhere), so it leaves nothing behind. A link Logto could not mint is the job queue's
+   * to send, as is an email SES could not take: the invitation is stored `queued` either way.
+   */
+  async function createAndSend(built: Invitation, actor: Actor, origin?: Record<string, unknown>): Promise<Created> {
+    const now = clock.now();
+    const mode = modes.of(built);
+    const claimed: Invitation = {
+      ...built,
+      delivery: { ...built.delivery, attempt: { number: 1, until: new Date(now.getTime() + settings.sendLeaseSeconds * 1000).toISOString() } },
+    };
+    const [reserved, user, issued] = await Promise.allSettled([
+      store.reserve(built.email, built.id, now),
+      identity.findUserByEmail(built.email),
+      mode.issue(claimed),
+    ]);
+    const credential = issued.status === 'fulfilled' ? issued.value.credential : undefined;
+    const refuse = async (error: unknown): Promise<never> => {
+      await Promise.allSettled([
+        reserved.status === 'fulfilled' ? store.releaseReservation(built.email, built.id) : undefined,
+        credential ? mode.withdraw(credential.id) : undefined,
+      ]);
+      throw error;
+    };
+    if (reserved.status === 'rejected') return refuse(reserved.reason);
+    if (user.status === 'rejected') return refuse(user.reason);
+    if (user.value) return refuse(alreadyRegistered());
+    const created = { type: 'created' as const, at: now.toISOString(), actor, ...(origin && { data: origin }) };
+
+    if (issued.status === 'rejected') {
+      if (!(issued.reason instanceof AppError)) return refuse(issued.reason);
+      // No link yet: stored with its send asked for, which the request tries once more and the queue after it.
+      await store.insertReserved(built, [created]).catch(refuse);
+      await lifecycle.scheduleNow(built);
+      await delivery.deliverNow(built.id, 1);
+      return { invitation: await ctx.load(built.id) };
+    }
+    const stored: Invitation = credential
+      ? { ...claimed, tokenIds: [credential.id], ...(credential.mayHaveTwin && { mayHaveStrays: true }) }
+      : claimed;
+    await store.insertReserved(stored, [created]).catch(refuse);
+    const [invitation] = await Promise.all([delivery.sendClaimedNow(stored, issued.value), lifecycle.scheduleNow(stored)]);
+    return { invitation };
   }
 
   /**
@@ -164,20 +215,19 @@ export function createInvitationLibrary(deps: InvitationDeps) {
    * second pending one for the email) and starts its lifecycle. In a batch its first email is the job
    * queue's to send, at the pace the queue drains; otherwise it is sent now.
    */
-  async function insert(input: CreateInput, actor: Actor, batchId?: string): Promise<Created> {
-    const built = build(input, actor, batchId);
+  async function insert(input: CreateInput, actor: Actor, batchId?: string, built = build(input, actor, batchId)): Promise<Created> {
     const mode = modes.of(built);
     const invitation = await mode.prepare(built, { ...(input.password !== undefined && { password: input.password }) });
+    const origin = batchId ? { ...input.origin, batchId } : input.origin;
+    const created = { type: 'created' as const, at: clock.now().toISOString(), actor, ...(origin && { data: origin }) };
     const stored = async (withLink: Invitation, undo: () => Promise<unknown>) => {
       try {
-        await store.create(withLink, clock.now());
+        await store.create(withLink, clock.now(), [created]);
       } catch (error) {
         await undo();
         await mode.discard(withLink);
         throw error;
       }
-      const origin = batchId ? { ...input.origin, batchId } : input.origin;
-      await ctx.record(withLink.id, 'created', actor, origin);
       await lifecycle.scheduleNow(withLink);
     };
 

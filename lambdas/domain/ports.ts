@@ -54,7 +54,13 @@ export interface InvitationStore {
    * the email is pending and not past `expiresAt` at `now`; a stale slot (its invitation final, expired
    * or missing) is taken over.
    */
-  create(invitation: Invitation, now: Date): Promise<void>;
+  create(invitation: Invitation, now: Date, events?: readonly InvitationEvent[]): Promise<void>;
+  /** The first of `create`'s two steps: the email's pending slot for `invitationId`, or the 409. */
+  reserve(email: string, invitationId: string, now: Date): Promise<void>;
+  /** The second: the invitation and its first audit events, written together. */
+  insertReserved(invitation: Invitation, events: readonly InvitationEvent[]): Promise<void>;
+  /** Undoes `reserve` for a create refused after it (the slot stays if another took it over). */
+  releaseReservation(email: string, invitationId: string): Promise<void>;
   /**
    * Replaces the invitation if its stored `version` is still `expectedVersion`; returns false otherwise.
    * `next.version` must be `expectedVersion + 1`. Releases the email's pending slot when `next` leaves pending.
@@ -258,6 +264,8 @@ export interface IdentityProvider {
    * not an error. Returns the status it found (`undefined`: gone), so `consumed` tells that it was used.
    */
   revokeOneTimeToken(id: string): Promise<OneTimeTokenStatus | undefined>;
+  /** Deletes a token whose link went nowhere (a create refused after minting it). Idempotent. */
+  deleteOneTimeToken(id: string): Promise<void>;
   findUserByEmail(email: string): Promise<IdentityUser | undefined>;
   /** Which of the emails (lower-cased) are a user's primary email: one call per 100 addresses. */
   findRegisteredEmails(emails: readonly string[]): Promise<Set<string>>;

@@ -78,7 +78,9 @@ function storeHolding(holdWhen: (commandName: string, input: Input) => boolean) 
   return { store: new DynamoInvitationStore({ client: holdingClient, tableName }), held, resume };
 }
 
-const isInvitationWrite = (name: string, input: Input) => name === 'PutItemCommand' && input.Item?.kind?.S === 'invitation';
+/** The invitation's first write is a BatchWriteItem (with its first events); later ones are PutItem. */
+const isInvitationWrite = (name: string, input: Input) =>
+  (name === 'PutItemCommand' && input.Item?.kind?.S === 'invitation') || name === 'BatchWriteItemCommand';
 const isSlotTakeOver = (name: string, input: Input) =>
   name === 'PutItemCommand' && input.Item?.kind?.S === 'pending-slot' && input.ConditionExpression !== 'attribute_not_exists(pk)';
 
@@ -194,31 +196,50 @@ describe('create and get', () => {
     expect((await store.get(first.id))?.status).toBe('pending');
   });
 
-  it('takes over a slot left by a create that died before writing its invitation', async () => {
-    // Prepare: the invitation write of the first create fails, as if the process had died there
+  it('refuses a create while a slot names an invitation still being written, and takes over one whose creator died', async () => {
+    // Prepare: the first create reserves the slot, then dies: nothing of it is written after that
     const dying = anInvitation({ email: 'ada@example.com' });
-    const failInvitationWrite = (next: (args: unknown) => Promise<unknown>) => async (args: unknown) => {
-      const input = (args as { input?: { Item?: { kind?: { S?: string } } } }).input;
-      if (input?.Item?.kind?.S === 'invitation') throw new Error('process died');
+    const dieAfterReserving = (next: (args: unknown) => Promise<unknown>, context: { commandName: string }) => async (args: unknown) => {
+      if (context.commandName !== 'PutItemCommand') throw new Error('process died');
       return next(args);
     };
     const crashing = dynamo.client();
-    crashing.middlewareStack.add(failInvitationWrite as never, { step: 'initialize' });
+    crashing.middlewareStack.add(dieAfterReserving as never, { step: 'initialize' });
     await expect(new DynamoInvitationStore({ client: crashing, tableName }).create(dying, now)).rejects.toThrow('process died');
-    const next = anInvitation({ email: 'ada@example.com' });
+    const soon = anInvitation({ email: 'ada@example.com' });
+    const later = anInvitation({ email: 'ada@example.com' });
 
-    // Act
-    await store.create(next, now);
+    // Act: within a minute the slot may still belong to a create at work; after it, its creator is gone
+    const refused = await rejection(store.create(soon, new Date(now.getTime() + 20_000)));
+    await store.create(later, new Date(now.getTime() + 90_000));
 
     // Assess
+    expect(refused).toMatchObject({ code: 'invitation.already_pending', details: { invitationId: dying.id } });
     expect(await store.get(dying.id)).toBeUndefined();
-    expect((await store.findPendingByEmail('ada@example.com'))?.id).toBe(next.id);
+    expect(await store.get(soon.id)).toBeUndefined();
+    expect((await store.findPendingByEmail('ada@example.com'))?.id).toBe(later.id);
   });
 
-  it.each([
-    ['backs out when a rival took the slot between its two writes', isInvitationWrite, false],
-    ['does not take over a stale slot that a rival took over first', isSlotTakeOver, true],
-  ])('%s', async (_name, holdWhen, staleSlot) => {
+  it('refuses a rival while the first create is between its two writes; the first then finishes', async () => {
+    // Prepare: the first create stops before writing its invitation while a rival's whole create runs
+    const slow = storeHolding(isInvitationWrite);
+    const first = anInvitation({ email: 'ada@example.com' });
+    const creating = slow.store.create(first, now);
+    await slow.held;
+    const rival = anInvitation({ email: 'ada@example.com' });
+
+    // Act
+    const refused = await rejection(store.create(rival, now));
+    slow.resume();
+    await creating;
+
+    // Assess
+    expect(refused).toMatchObject({ code: 'invitation.already_pending', details: { invitationId: first.id } });
+    const pending = await store.list({ email: 'ada@example.com', status: 'pending', limit: 10 }, now);
+    expect(pending.items.map((invitation) => invitation.id)).toEqual([first.id]);
+  });
+
+  it.each([['does not take over a stale slot that a rival took over first', isSlotTakeOver, true]])('%s', async (_name, holdWhen, staleSlot) => {
     // Prepare: the first create stops at `holdWhen` while a rival's whole create runs
     if (staleSlot) {
       const overdue = anInvitation({ email: 'ada@example.com', createdAt: at(-week), expiresAt: at(-minutes(1)) });

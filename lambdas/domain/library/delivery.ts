@@ -22,7 +22,7 @@ export function formatExpiry(expiresAt: string, locale: string): string {
 }
 
 export function createDelivery(ctx: LibraryContext, modes: Modes, acceptance: Acceptance) {
-  const { mailer, jobs, clock, settings } = ctx;
+  const { store, mailer, jobs, clock, settings } = ctx;
 
   /** Send `number` settled with `fields`; the lease is released. */
   const settle = (inv: Invitation, number: number, fields: Partial<Delivery>): Invitation => ({
@@ -92,23 +92,34 @@ export function createDelivery(ctx: LibraryContext, modes: Modes, acceptance: Ac
 
     // Recorded before it can reach an email: whoever ends the invitation from now on revokes it too. A link
     // without a secret (provision) is not recorded, but is not sent for an invitation that ended meanwhile.
-    const stillOurs = credential
-      ? (
-          await ctx.update(id, (inv) =>
-            ours(inv, number) && inv.status === 'pending'
-              ? { ...inv, tokenIds: [...inv.tokenIds, credential.id], ...(credential.mayHaveTwin && { mayHaveStrays: true }) }
-              : undefined,
-          )
-        ).changed
-      : await ctx.load(id).then((inv) => ours(inv, number) && inv.status === 'pending');
-    if (!stillOurs) {
+    const recorded = credential
+      ? await ctx.update(id, (inv) =>
+          ours(inv, number) && inv.status === 'pending'
+            ? { ...inv, tokenIds: [...inv.tokenIds, credential.id], ...(credential.mayHaveTwin && { mayHaveStrays: true }) }
+            : undefined,
+        )
+      : await ctx.load(id).then((inv) => ({ after: inv, changed: ours(inv, number) && inv.status === 'pending' }));
+    if (!recorded.changed) {
       // The invitation ended first: this credential (and any twin) is the minter's to revoke; its secret went nowhere.
       const { dead } = credential ? await mode.revoke([credential.id]) : { dead: [] };
       await ctx.update(id, (inv) => (ours(inv, number) ? ctx.ended({ ...inv, delivery: { ...inv.delivery, attempt: undefined } }, {}) : undefined));
       if (credential && (dead.length === 0 || credential.mayHaveTwin)) await jobs.enqueue({ kind: 'close', invitationId: id }, retryDelaySeconds);
       return;
     }
+    await sendClaimed(recorded.after, issued, number);
+  }
 
+  /**
+   * The email of send `number`, whose lease `invitation` holds (as stored, at its version) and whose
+   * credential is recorded on it. Settled on the version it was given, with no read first (a conflict
+   * falls back to read-modify-write), its audit event written alongside. Returns the settled invitation,
+   * or undefined when it settled otherwise; throws `UpstreamError` when a retry may succeed.
+   */
+  async function sendClaimed(invitation: Invitation, issued: Issued, number: number): Promise<Invitation | undefined> {
+    const { id } = invitation;
+    const request = invitation.delivery.request!;
+    const mode = modes.of(invitation);
+    const credential = issued.credential;
     // The caller's tag is kept on the invitation; the email is in the nearest language we ship.
     const locale = nearestLocale(invitation.locale, settings.supportedLocales, settings.defaultLocale);
     let messageId: string;
@@ -129,22 +140,28 @@ export function createDelivery(ctx: LibraryContext, modes: Modes, acceptance: Ac
         // The email may be in the inbox with this token: it stays recorded, and is never sent again on our own.
         const { changed } = await ctx.update(id, (inv) => (ours(inv, number) ? settle(inv, number, { status: 'failed', lastError: 'delivery.outcome_unknown' }) : undefined));
         if (changed) await ctx.record(id, 'delivery_failed', request.by, { error: 'delivery.outcome_unknown', send: number });
-        return;
+        return undefined;
       }
       const { dead } = credential ? await mode.revoke([credential.id]) : { dead: [] };
-      return release(id, number, error, dead);
+      await release(id, number, error, dead);
+      return undefined;
     }
 
+    // SES took it: only the lease holder sends a number, so the event is true whichever write wins.
     const sentAt = clock.now().toISOString();
-    const finished = await ctx.update(id, (inv) =>
-      ours(inv, number)
-        ? settle(inv, number, { status: 'sent', sendCount: inv.delivery.sendCount + 1, lastSentAt: sentAt, messageId, lastError: undefined })
-        : undefined,
-    );
-    if (!finished.changed) return;
+    const sent = (inv: Invitation) =>
+      settle(inv, number, { status: 'sent', sendCount: inv.delivery.sendCount + 1, lastSentAt: sentAt, messageId, lastError: undefined });
+    const next = { ...sent(invitation), version: invitation.version + 1, updatedAt: sentAt };
     const type = request.reminder ? 'reminded' : number === 1 ? 'sent' : 'resent';
-    await ctx.record(id, type, request.by, { sendCount: finished.after.delivery.sendCount });
-    if (finished.after.status === 'pending' && credential) await retireOlder(finished.after, credential.id);
+    const [fast] = await Promise.all([store.replace(next, invitation.version), ctx.record(id, type, request.by, { sendCount: next.delivery.sendCount })]);
+    let final: Invitation = next;
+    if (!fast) {
+      const finished = await ctx.update(id, (inv) => (ours(inv, number) ? sent(inv) : undefined));
+      if (!finished.changed) return undefined;
+      final = finished.after;
+    }
+    if (final.status === 'pending' && credential) await retireOlder(final, credential.id);
+    return final;
   }
 
   /**
@@ -193,7 +210,23 @@ export function createDelivery(ctx: LibraryContext, modes: Modes, acceptance: Ac
     if (changed) await ctx.record(id, 'delivery_failed', systemActor, { error: lastError, send: number });
   }
 
-  return { deliver, deliverNow, abandon };
+  /**
+   * {@link sendClaimed} in a request: a failure that may pass goes to the job queue, as in {@link deliverNow}.
+   * Returns the invitation as it then stands.
+   */
+  async function sendClaimedNow(invitation: Invitation, issued: Issued): Promise<Invitation> {
+    const number = invitation.delivery.attempt!.number;
+    try {
+      const settled = await sendClaimed(invitation, issued, number);
+      if (settled) return settled;
+    } catch (error) {
+      if (!(error instanceof UpstreamError)) throw error;
+      await jobs.enqueue({ kind: 'deliver', invitationId: invitation.id, send: number }, retryDelaySeconds);
+    }
+    return ctx.load(invitation.id);
+  }
+
+  return { deliver, deliverNow, sendClaimedNow, abandon };
 }
 
 export type DeliveryLibrary = ReturnType<typeof createDelivery>;

@@ -20,6 +20,7 @@ export function createAcceptLinkMode(ctx: LibraryContext): ModeStrategy {
   const { identity, ids, settings } = ctx;
   return {
     email: 'accept-link',
+    preparesAtLogto: false,
     prepare: async (invitation) => invitation,
     discard: async () => undefined,
     async issue(invitation) {
@@ -28,6 +29,7 @@ export function createAcceptLinkMode(ctx: LibraryContext): ModeStrategy {
       link.searchParams.set('token', token);
       return { credential: { id: acceptTokenHash(token) }, link: link.toString() };
     },
+    withdraw: async () => undefined,
     revoke: dropped,
     strays: async () => [],
     // The invitee submitted the form (we may have created their user and lost the rest): the user of the email accepts it.

@@ -13,6 +13,7 @@ export function createMagicLinkMode(ctx: LibraryContext, tokens: TokenLedger): M
 
   return {
     email: 'invitation',
+    preparesAtLogto: false,
     prepare: async (invitation) => invitation,
     discard: async () => undefined,
     async issue(invitation) {
@@ -22,6 +23,7 @@ export function createMagicLinkMode(ctx: LibraryContext, tokens: TokenLedger): M
         link: magicLink(invitation.redirectUrl ?? settings.landingUrl, token.token, invitation.email),
       };
     },
+    withdraw: (id) => ctx.identity.deleteOneTimeToken(id),
     revoke: tokens.revoke,
     strays: tokens.strays,
     async evidence(invitation) {

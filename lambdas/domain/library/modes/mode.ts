@@ -41,10 +41,14 @@ export interface ModeStrategy {
    * the user, with the inviter's password, which goes nowhere else). Returns the invitation to store.
    */
   prepare(invitation: Invitation, secrets: { password?: string }): Promise<Invitation>;
+  /** {@link prepare} makes something at Logto, so it must wait until the create's conflicts are ruled out. */
+  readonly preparesAtLogto: boolean;
   /** The prepared invitation could not be stored: what {@link prepare} created is undone. */
   discard(invitation: Invitation): Promise<void>;
   /** Mints the link of one email. */
   issue(invitation: Invitation): Promise<Issued>;
+  /** Removes a credential whose link went nowhere (a create refused after it was minted): no trace is left. */
+  withdraw(credentialId: string): Promise<void>;
   /** Kills recorded credentials and reports what they had been. */
   revoke(credentialIds: readonly string[]): Promise<Revoked>;
   /** Credentials minted for the invitation that never made it onto its record. */

@@ -13,6 +13,7 @@ export function createProvisionMode(ctx: LibraryContext): ModeStrategy {
   const { identity, passwords, clock, settings } = ctx;
   return {
     email: 'account-ready',
+    preparesAtLogto: true,
     async prepare(invitation, { password }) {
       const account = { email: invitation.email, ...(invitation.name && { name: invitation.name }) };
       if (password !== undefined) await checkedPassword(passwords, password, account, 'password');
@@ -36,6 +37,7 @@ export function createProvisionMode(ctx: LibraryContext): ModeStrategy {
     issue: async (invitation) => ({
       link: signInLink(invitation.redirectUrl ?? settings.signInUrl, invitation.email, invitation.passwordSet ? 'identifier:sign_in' : 'reset_password'),
     }),
+    withdraw: async () => undefined,
     revoke: dropped,
     strays: async () => [],
     async evidence(invitation) {

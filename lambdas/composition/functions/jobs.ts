@@ -1,0 +1,14 @@
+/** The jobs function's handler over its ports: the library, and the queue's receives before a message is dead-lettered. */
+import type { Log } from '../../handlers/http/respond.ts';
+import { makeJobsHandler } from '../../handlers/jobs.ts';
+import { buildInvitations, type InvitationPorts } from '../invitations.ts';
+
+export interface JobsPorts extends InvitationPorts {
+  /** The job queue's receives before a message is dead-lettered. */
+  jobMaxReceives: number;
+  log: Log;
+}
+
+export function buildJobs(ports: JobsPorts, invitations = buildInvitations(ports)) {
+  return makeJobsHandler({ invitations, log: ports.log, maxReceives: ports.jobMaxReceives });
+}

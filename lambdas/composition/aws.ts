@@ -18,7 +18,7 @@ import { SqsJobQueue } from '../adapters/sqs-job-queue.ts';
 import { StepFunctionsScheduler } from '../adapters/step-functions-scheduler.ts';
 import type { LifecycleScheduler, Mailer, PasswordChecker } from '../domain/ports.ts';
 import { brandOf, envSchema, invitationSettings, readConfig } from './config.ts';
-import { countEvent, logger, tracer } from './observability.ts';
+import { countEvent, logger } from './observability.ts';
 
 export const awsEnvSchema = z.intersection(
   envSchema,
@@ -54,12 +54,12 @@ export function sharedPorts(config: AwsConfig) {
   const secrets = new SecretsManagerSecrets({
     m2mSecretId: config.M2M_SECRET_ID,
     webhookSecretId: config.WEBHOOK_SECRET_ID,
-    client: tracer.captureAWSv3Client(new SecretsManagerClient({})),
+    client: new SecretsManagerClient({}),
   });
   return {
     secrets,
     store: new MeteredInvitationStore({
-      client: tracer.captureAWSv3Client(new DynamoDBClient({})),
+      client: new DynamoDBClient({}),
       tableName: config.TABLE_NAME,
       retentionDays: config.RETENTION_DAYS,
     }),
@@ -68,7 +68,7 @@ export function sharedPorts(config: AwsConfig) {
       apiIndicator: config.LOGTO_API_INDICATOR,
       credentials: () => secrets.m2mCredentials(),
     }),
-    jobs: new SqsJobQueue({ client: tracer.captureAWSv3Client(new SQSClient({})), queueUrl: config.JOB_QUEUE_URL }),
+    jobs: new SqsJobQueue({ client: new SQSClient({}), queueUrl: config.JOB_QUEUE_URL }),
     settings: invitationSettings(config),
     log: logger,
   };
@@ -78,7 +78,7 @@ export function sharedPorts(config: AwsConfig) {
 export function sesMailer(config: AwsConfig): Mailer {
   return new SesMailer({
     // One attempt: an SDK retry after a timeout could send an accepted email twice (see SesMailer).
-    client: tracer.captureAWSv3Client(createSesMailerClient()),
+    client: createSesMailerClient(),
     from: config.SES_FROM,
     ...(config.SES_CONFIGURATION_SET && { configurationSet: config.SES_CONFIGURATION_SET }),
     templateNamePrefix: config.SES_TEMPLATE_PREFIX,
@@ -91,7 +91,7 @@ export function sesMailer(config: AwsConfig): Mailer {
 /** Starts and stops lifecycle executions (Step Functions). */
 export function stepFunctionsScheduler(config: AwsConfig): LifecycleScheduler {
   return new StepFunctionsScheduler({
-    client: tracer.captureAWSv3Client(new SFNClient({})),
+    client: new SFNClient({}),
     stateMachineArn: config.LIFECYCLE_STATE_MACHINE_ARN,
   });
 }

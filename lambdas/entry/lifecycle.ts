@@ -1,4 +1,4 @@
-/** The lifecycle Lambda: its handler over the AWS adapters it reaches, with Powertools tracing, metrics and request-scoped logs. */
+/** The lifecycle Lambda: its handler over the AWS adapters it reaches, with Powertools metrics and request-scoped logs. */
 import { awsLifecyclePorts } from '../composition/aws/lifecycle.ts';
 import { buildLifecycle } from '../composition/functions/lifecycle.ts';
 import { instrument } from '../composition/observability.ts';

@@ -34,4 +34,8 @@ describe('function bundles', () => {
       expect({ name, apiOnly }).toEqual({ name, apiOnly: name === 'api' ? ['@logto/core-kit', 'jose'] : [] });
     }
   });
+
+  it('carry no X-Ray SDK: active tracing records the invocation (observability.ts says why)', () => {
+    for (const [name, held] of packages) expect({ name, xray: held.includes('aws-xray-sdk-core') }).toEqual({ name, xray: false });
+  });
 });

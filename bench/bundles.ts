@@ -7,7 +7,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { bundleFloor, bundleFunction, bytesByPackage, entryNames, kb, sdkFloors } from './_floor/functions.ts';
+import { bundleFloor, bundleFunction, bytesByPackage, entryNames, kb, printTable, sdkFloors } from './_floor/functions.ts';
 
 const targetExcessBytes = 100 * 1024;
 const topContributors = 8;
@@ -38,10 +38,7 @@ try {
   }
 
   const header = ['function', 'bundle KB', 'SDK floor KB', 'beyond floor KB', 'within 100 KB'];
-  const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => row[column]!.length)));
-  const line = (cells: string[]) => cells.map((cell, column) => (column === 0 ? cell.padEnd(widths[column]!) : cell.padStart(widths[column]!))).join('  ');
-  console.log(line(header));
-  for (const row of rows) console.log(line(row));
+  printTable(header, rows);
   console.log('\nbeyond the floor, by package (KB of minified output):');
   for (const detail of details) console.log(detail);
 } finally {

@@ -10,10 +10,10 @@
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { bundleFloor, bundleFunction, entryNames } from './_floor/functions.ts';
+import { bundleFloor, bundleFunction, entryNames, printTable } from './_floor/functions.ts';
 import { lambdaEnvironment } from './_floor/lambda-env.ts';
 
 const runs = process.argv.includes('--quick') ? 8 : 30;
@@ -85,11 +85,9 @@ try {
       median(floor.map((timing) => timing.wallMs)).toFixed(1),
     ];
   });
-  const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => row[column]!.length)));
-  const line = (cells: string[]) => cells.map((cell, column) => (column === 0 ? cell.padEnd(widths[column]!) : cell.padStart(widths[column]!))).join('  ');
-  console.log(`medians of ${runs} fresh processes each, interleaved (${process.execPath.includes('node_modules') ? 'npm ' : ''}node ${process.version})`);
-  console.log(line(header));
-  for (const row of rows) console.log(line(row));
+  // Other work on the machine slows both sides of a ratio alike, but widens its spread: say how busy it was.
+  console.log(`medians of ${runs} fresh processes each, interleaved; node ${process.version}, load average ${loadavg()[0]!.toFixed(2)} on ${availableParallelism()} cores`);
+  printTable(header, rows);
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }

@@ -141,3 +141,10 @@ export function bytesByPackage(metafile: Metafile): Map<string, number> {
 }
 
 export const kb = (bytes: number): string => (bytes / 1024).toFixed(1);
+
+/** Prints a table: the first column left-aligned, the figures right-aligned. */
+export function printTable(header: string[], rows: string[][]): void {
+  const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => row[column]!.length)));
+  const line = (cells: string[]) => cells.map((cell, column) => (column === 0 ? cell.padEnd(widths[column]!) : cell.padStart(widths[column]!))).join('  ');
+  for (const row of [header, ...rows]) console.log(line(row));
+}

@@ -1,25 +1,24 @@
 /**
- * The AWS composition: configuration read and validated once per cold start, SDK clients created once at
- * module scope, secrets from Secrets Manager (cached, never in environment variables).
+ * The AWS composition's shared parts: configuration read and validated once per cold start, SDK clients
+ * created once at module scope, secrets from Secrets Manager (cached, never in environment variables).
+ * Each function's ports are built in aws/<function>.ts from these, with only the adapters its handler
+ * reaches, and a function bundles only what its ports import: keep adapters with import-time effects
+ * (such as `@logto/core-kit`, which builds its zod schemas on import) out of this module.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import * as z from 'zod';
-import { createAccessTokenVerifier } from '../adapters/access-token-verifier.ts';
 import { DynamoInvitationStore } from '../adapters/dynamo-store.ts';
-import { LogtoPasswordChecker } from '../adapters/logto-password-checker.ts';
-import { createPwnedPasswords } from '../adapters/pwned-passwords.ts';
 import { LogtoManagementClient } from '../adapters/logto-management-client.ts';
 import { SecretsManagerSecrets } from '../adapters/secrets.ts';
 import { createSesMailerClient, SesMailer } from '../adapters/ses-mailer.ts';
 import { SqsJobQueue } from '../adapters/sqs-job-queue.ts';
 import { StepFunctionsScheduler } from '../adapters/step-functions-scheduler.ts';
-import { createPacer } from '../handlers/pacing.ts';
-import { accessRequestLimitsOf, deliveryRateOf, envSchema, invitationSettings, mailerSettingsOf, readConfig } from './config.ts';
-import { countAccessRequest, countEvent, logger, tracer } from './observability.ts';
-import { buildService } from './service.ts';
+import type { LifecycleScheduler, Mailer, PasswordChecker } from '../domain/ports.ts';
+import { envSchema, invitationSettings, mailerSettingsOf, readConfig } from './config.ts';
+import { countEvent, logger } from './observability.ts';
 
 export const awsEnvSchema = z.intersection(
   envSchema,
@@ -36,6 +35,11 @@ export const awsEnvSchema = z.intersection(
   }),
 );
 
+export type AwsConfig = z.output<typeof awsEnvSchema>;
+
+/** Parses the function's environment; throws naming every bad or missing variable (the cold start fails). */
+export const readAwsConfig = (env: Record<string, string | undefined>): AwsConfig => readConfig(awsEnvSchema, env);
+
 /** The store, counting every audit event it records as a CloudWatch metric. */
 class MeteredInvitationStore extends DynamoInvitationStore {
   override async appendEvent(...args: Parameters<DynamoInvitationStore['appendEvent']>): Promise<void> {
@@ -49,46 +53,64 @@ class MeteredInvitationStore extends DynamoInvitationStore {
   }
 }
 
-export function buildAwsService(env: Record<string, string | undefined> = process.env) {
-  const config = readConfig(awsEnvSchema, env);
+/**
+ * What every service function's handler reaches: the store, Logto (with the M2M secret), the job queue,
+ * the settings and the logger. `secrets` also holds the webhook's signing key, which only the webhook reads.
+ */
+export function sharedPorts(config: AwsConfig) {
   const secrets = new SecretsManagerSecrets({
     m2mSecretId: config.M2M_SECRET_ID,
     webhookSecretId: config.WEBHOOK_SECRET_ID,
-    client: tracer.captureAWSv3Client(new SecretsManagerClient({})),
+    client: new SecretsManagerClient({}),
   });
-  const identity = new LogtoManagementClient({
-    endpoint: config.LOGTO_ENDPOINT,
-    apiIndicator: config.LOGTO_API_INDICATOR,
-    credentials: () => secrets.m2mCredentials(),
-  });
-  const mailer = new SesMailer({
-    // One attempt: an SDK retry after a timeout could send an accepted email twice (see SesMailer).
-    client: tracer.captureAWSv3Client(createSesMailerClient()),
-    ...mailerSettingsOf(config),
-  });
-  return buildService({
+  return {
+    secrets,
     store: new MeteredInvitationStore({
-      client: tracer.captureAWSv3Client(new DynamoDBClient({})),
+      client: new DynamoDBClient({}),
       tableName: config.TABLE_NAME,
       retentionDays: config.RETENTION_DAYS,
     }),
-    identity,
-    passwords: new LogtoPasswordChecker({
-      readPolicy: () => identity.getPasswordPolicy(),
-      pwned: createPwnedPasswords({ rangeUrl: config.PWNED_RANGE_URL }),
+    identity: new LogtoManagementClient({
+      endpoint: config.LOGTO_ENDPOINT,
+      apiIndicator: config.LOGTO_API_INDICATOR,
+      credentials: () => secrets.m2mCredentials(),
     }),
-    mailer,
-    jobs: new SqsJobQueue({ client: tracer.captureAWSv3Client(new SQSClient({})), queueUrl: config.JOB_QUEUE_URL }),
-    lifecycle: new StepFunctionsScheduler({
-      client: tracer.captureAWSv3Client(new SFNClient({})),
-      stateMachineArn: config.LIFECYCLE_STATE_MACHINE_ARN,
-    }),
-    verifier: createAccessTokenVerifier({ issuer: config.ADMIN_ISSUER, audience: config.ADMIN_AUDIENCE }),
-    webhookSigningKey: (options) => secrets.webhookSigningKey(options),
+    jobs: new SqsJobQueue({ client: new SQSClient({}), queueUrl: config.JOB_QUEUE_URL }),
     settings: invitationSettings(config),
-    jobMaxReceives: config.JOB_MAX_RECEIVES,
-    deliveryPacer: createPacer({ rate: async () => deliveryRateOf(config, await mailer.maxSendRate()), consumers: config.DELIVERY_CONCURRENCY }),
-    accessRequestLimits: { ...accessRequestLimitsOf(config), count: countAccessRequest },
     log: logger,
+  };
+}
+
+/** Sends the invitation emails (SES v2, one attempt per call), and reads the account's send rate. */
+export function sesMailer(config: AwsConfig): SesMailer {
+  // One attempt: an SDK retry after a timeout could send an accepted email twice (see SesMailer).
+  return new SesMailer({ client: createSesMailerClient(), ...mailerSettingsOf(config) });
+}
+
+/** Starts and stops lifecycle executions (Step Functions). */
+export function stepFunctionsScheduler(config: AwsConfig): LifecycleScheduler {
+  return new StepFunctionsScheduler({
+    client: new SFNClient({}),
+    stateMachineArn: config.LIFECYCLE_STATE_MACHINE_ARN,
   });
 }
+
+/**
+ * A port the function's handler cannot reach (each function's ports say why): it fails as the adapter
+ * would, with a rejected promise, naming the port, and it bundles nothing.
+ */
+const notWired = (port: string, fn: string) => async (): Promise<never> => {
+  throw new Error(`The ${port} is not wired in the ${fn} function.`);
+};
+
+export const noMailer = (fn: string): Mailer => ({ sendInvitation: notWired('mailer', fn) });
+
+export const noPasswordChecker = (fn: string): PasswordChecker => ({
+  policy: notWired('password checker', fn),
+  check: notWired('password checker', fn),
+});
+
+export const noScheduler = (fn: string): LifecycleScheduler => ({
+  start: notWired('lifecycle scheduler', fn),
+  stop: notWired('lifecycle scheduler', fn),
+});

@@ -1,20 +1,24 @@
 /**
- * Powertools logger, tracer and metrics, created once per cold start, and the middleware every deployed
- * handler runs in. Their settings come from the POWERTOOLS_* variables the stack sets.
+ * Powertools logger and metrics, created once per cold start, and the middleware every deployed handler
+ * runs in. Their settings come from the POWERTOOLS_* variables the stack sets.
+ *
+ * No Powertools Tracer: Lambda's active tracing already records each invocation (its cold start's
+ * initialization too), and the SDK passes the trace header on to SQS and Step Functions, so a trace
+ * still follows an invitation across functions. What the Tracer added, a subsegment per SDK and fetch
+ * call, cost every function the X-Ray SDK (about 120 KB of bundle with semver and cls-hooked) and about
+ * 30 ms of its module load (`npm run bench -- bundles module-load`); the metrics and logs tell which call
+ * failed or was slow.
  */
 import { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
-import { Tracer } from '@aws-lambda-powertools/tracer';
-import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import type { EventType } from '../domain/ports.ts';
 
 const serviceName = 'logto-invitations';
 export const logger = new Logger({ serviceName });
-export const tracer = new Tracer({ serviceName });
 export const metrics = new Metrics({ serviceName, namespace: 'LogtoInvitations' });
 
 /** `delivery_failed` -> `InvitationDeliveryFailed`: one count per audit event, so dashboards follow the lifecycle. */
@@ -29,10 +33,9 @@ export function countAccessRequest(outcome: string): void {
   metrics.addMetric(`AccessRequest${name}`, MetricUnit.Count, 1);
 }
 
-/** Traces the invocation, flushes the metrics it recorded, and puts the request id on every log line. */
+/** Flushes the metrics the invocation recorded (and a cold-start count), and puts the request id on every log line. */
 export function instrument<E, R>(handler: (event: E, context: Context) => Promise<R>) {
   return middy(handler)
-    .use(captureLambdaHandler(tracer))
     .use(logMetrics(metrics, { captureColdStartMetric: true }))
     .use(injectLambdaContext(logger));
 }

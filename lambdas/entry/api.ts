@@ -1,5 +1,6 @@
-/** The api Lambda: the shared handler, with Powertools tracing, metrics and request-scoped logs. */
-import { buildAwsService } from '../composition/aws.ts';
+/** The api Lambda: its handler over the AWS adapters it reaches, with Powertools metrics and request-scoped logs. */
+import { awsApiPorts } from '../composition/aws/api.ts';
+import { buildApi } from '../composition/functions/api.ts';
 import { instrument } from '../composition/observability.ts';
 
-export const handler = instrument(buildAwsService().api);
+export const handler = instrument(buildApi(awsApiPorts()));

@@ -1,5 +1,6 @@
-/** The mail-events Lambda: the shared handler, with Powertools tracing, metrics and request-scoped logs. */
-import { buildAwsService } from '../composition/aws.ts';
+/** The mail-events Lambda: its handler over the AWS adapters it reaches, with Powertools metrics and request-scoped logs. */
+import { awsMailEventsPorts } from '../composition/aws/mail-events.ts';
+import { buildMailEvents } from '../composition/functions/mail-events.ts';
 import { instrument } from '../composition/observability.ts';
 
-export const handler = instrument(buildAwsService().mailEvents);
+export const handler = instrument(buildMailEvents(awsMailEventsPorts()));

@@ -1,5 +1,6 @@
-/** The webhook Lambda: the shared handler, with Powertools tracing, metrics and request-scoped logs. */
-import { buildAwsService } from '../composition/aws.ts';
+/** The webhook Lambda: its handler over the AWS adapters it reaches, with Powertools metrics and request-scoped logs. */
+import { awsWebhookPorts } from '../composition/aws/webhook.ts';
+import { buildWebhook } from '../composition/functions/webhook.ts';
 import { instrument } from '../composition/observability.ts';
 
-export const handler = instrument(buildAwsService().webhook);
+export const handler = instrument(buildWebhook(awsWebhookPorts()));

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { awsEnvSchema, buildAwsService } from '../../lambdas/composition/aws.ts';
+import { awsEnvSchema } from '../../lambdas/composition/aws.ts';
+import { awsApiPorts } from '../../lambdas/composition/aws/api.ts';
 import { defaultApiIndicator, envSchema, readConfig } from '../../lambdas/composition/config.ts';
 
 const valid = {
@@ -45,7 +46,7 @@ describe('service configuration', () => {
 
   it('fails at cold start naming every bad or missing variable', () => {
     const { TABLE_NAME: _table, ...missingTable } = valid;
-    expect(() => buildAwsService({ ...missingTable })).toThrow(/TABLE_NAME/);
+    expect(() => awsApiPorts({ ...missingTable })).toThrow(/TABLE_NAME/);
     const error = (() => {
       try {
         readConfig(awsEnvSchema, { ...missingTable, DEFAULT_EXPIRES_IN: '60', LANDING_URL: 'not a url' });

@@ -141,9 +141,8 @@ export class ServiceFunction extends NodejsFunction {
         POWERTOOLS_SERVICE_NAME: serviceMetrics.service,
         POWERTOOLS_METRICS_NAMESPACE: serviceMetrics.namespace,
         POWERTOOLS_LOG_LEVEL: 'INFO',
-        // Responses and events carry invitation links (one-time tokens): never into logs or traces.
+        // Events carry invitation links (one-time tokens): never into logs.
         POWERTOOLS_LOGGER_LOG_EVENT: 'false',
-        POWERTOOLS_TRACER_CAPTURE_RESPONSE: 'false',
         // Stack traces of the minified bundle, mapped back to the TypeScript sources.
         NODE_OPTIONS: '--enable-source-maps',
         ...props.environment,

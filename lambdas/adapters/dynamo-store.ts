@@ -3,7 +3,7 @@
  * (schema: `dynamo-table.ts`). Every write is a conditional single-item operation: dynalite has no
  * transactions, and single-item writes cost less anyway. Nothing here scans the table.
  */
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import {
   BatchWriteItemCommand,
   DeleteItemCommand,
@@ -74,6 +74,21 @@ const keys = {
   formKey: (): Key => ({ pk: 'SETTINGS#access-form', sk: 'KEY' }),
   batch: (id: string): Key => ({ pk: `BATCH#${id}`, sk: 'BATCH' }),
 };
+
+/**
+ * Invitations' status keys are write-sharded: an index partition takes about 1,000 write units a second,
+ * and at a thousand invitations a second every pending one would write to one. Each invitation stays in
+ * one shard (by a hash of its id); a listing reads every shard of a status and merges them newest first.
+ * Shard 0 is the bare status, the key items written before sharding carry, so they are read all the same.
+ */
+export const STATUS_SHARDS = 8;
+
+export function statusKeyOf(status: InvitationStatus, invitationId: string): string {
+  const shard = createHash('sha256').update(invitationId).digest()[0]! % STATUS_SHARDS;
+  return shard === 0 ? status : `${status}#${shard}`;
+}
+
+const statusPartitions = (status: InvitationStatus) => Array.from({ length: STATUS_SHARDS }, (_, shard) => (shard === 0 ? status : `${status}#${shard}`));
 
 /** Access requests share the byStatus index with invitations, under their own partitions. */
 const accessStatusKey = (status: AccessRequestStatus) => `access:${status}`;
@@ -367,13 +382,14 @@ export class DynamoInvitationStore implements InvitationStore, BatchStore, Idemp
     return slot && String(slot.invitationId);
   }
 
-  /** The places a listing reads from: one or two status partitions, all five, or the email's invitations. */
+  /** The places a listing reads from: the shards of one or two statuses, or of all five, or the email's invitations. */
   private sources(query: ListQuery, now: Date): Source[] {
     if (query.email !== undefined) return [this.newestIn(indexes.byEmail, query.email)];
-    if (query.status === undefined) return invitationStatuses.map((status) => this.newestIn(indexes.byStatus, status));
+    const shardsOf = (status: InvitationStatus) => statusPartitions(status).map((partition) => this.newestIn(indexes.byStatus, partition));
+    if (query.status === undefined) return invitationStatuses.flatMap(shardsOf);
     // Stored-pending invitations past `expiresAt` read as expired; byExpiry finds them without reading all pending.
-    if (query.status === 'expired') return [this.newestIn(indexes.byStatus, 'expired'), this.overduePending(now)];
-    return [this.newestIn(indexes.byStatus, query.status)];
+    if (query.status === 'expired') return [...shardsOf('expired'), ...statusPartitions('pending').map((partition) => this.overduePending(partition, now))];
+    return shardsOf(query.status);
   }
 
   /** Newest first from one index partition; Query's Limit counts before `keep`, so it pages until enough. */
@@ -405,13 +421,13 @@ export class DynamoInvitationStore implements InvitationStore, BatchStore, Idemp
     };
   }
 
-  /** All stored-pending invitations past `expiresAt`: ordered by expiry, so read whole and sorted here. */
-  private overduePending(now: Date): Source {
+  /** The stored-pending invitations of one shard past `expiresAt`: ordered by expiry, so read whole and sorted here. */
+  private overduePending(partition: string, now: Date): Source {
     return async (before, want) => {
       const items = await this.queryAll({
         IndexName: indexes.byExpiry.indexName,
         KeyConditionExpression: 'statusKey = :pending AND pendingExpiresAt <= :now',
-        ExpressionAttributeValues: marshall({ ':pending': 'pending', ':now': now.toISOString() }),
+        ExpressionAttributeValues: marshall({ ':pending': partition, ':now': now.toISOString() }),
       });
       return items
         .map(toInvitation)
@@ -479,7 +495,7 @@ function invitationItem(invitation: Invitation, retentionSeconds?: number): Item
     metadata: JSON.stringify(invitation.metadata),
     ...keys.invitation(invitation.id),
     kind: 'invitation',
-    statusKey: invitation.status,
+    statusKey: statusKeyOf(invitation.status, invitation.id),
     emailKey: invitation.email,
     batchKey: invitation.batchId,
     createdKey: createdKey(invitation),

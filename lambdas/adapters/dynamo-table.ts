@@ -42,7 +42,10 @@ export interface GlobalIndex {
  * reads. `byBatch` holds only what a batch's progress reads, so a poll of 1,000 rows reads about 150 KB.
  */
 export const indexes = {
-  /** Newest first within one stored status: `statusKey` = the status, `createdKey` = `<createdAt>#<id>`. */
+  /**
+   * Newest first within one stored status: `statusKey` = the status and its shard (`pending`, `pending#3`:
+   * see `STATUS_SHARDS` in dynamo-store.ts), `createdKey` = `<createdAt>#<id>`.
+   */
   byStatus: {
     indexName: 'byStatus',
     partitionKey: { name: 'statusKey', type: 'S' },

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { DescribeTableCommand, GetItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DescribeTableCommand, GetItemCommand, UpdateItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { DynamoInvitationStore } from '../../lambdas/adapters/dynamo-store.ts';
+import { DynamoInvitationStore, STATUS_SHARDS } from '../../lambdas/adapters/dynamo-store.ts';
 import { ensureTable, invitationTable } from '../../lambdas/adapters/dynamo-table.ts';
 import { AppError } from '../../lambdas/domain/errors.ts';
 import type { Invitation, InvitationStatus } from '../../lambdas/domain/invitation.ts';
@@ -357,6 +357,45 @@ describe('findPendingByEmail', () => {
     expect(found?.id).toBe(overdue.id);
     expect(afterExpiry).toBeUndefined();
     expect(await store.findPendingByEmail('nobody@example.com')).toBeUndefined();
+  });
+});
+
+describe('write-sharded status keys', () => {
+  it('spreads one status over its shards, and a listing merges them newest first, page by page, with items written before sharding', async () => {
+    // Prepare: 40 pending invitations a second apart, and one stored as the release before sharding did (the bare status key)
+    const made = Array.from({ length: 40 }, (_, i) => anInvitation({ createdAt: at(-minutes(60) + i * 1000) }));
+    for (const invitation of made) await store.create(invitation, now);
+    const legacy = anInvitation({ createdAt: at(-minutes(90)) });
+    await store.create(legacy, now);
+    await client.send(
+      new UpdateItemCommand({
+        TableName: tableName,
+        Key: marshall({ pk: `INV#${legacy.id}`, sk: 'INVITATION' }),
+        UpdateExpression: 'SET statusKey = :bare',
+        ExpressionAttributeValues: marshall({ ':bare': 'pending' }),
+      }),
+    );
+    const keys = await Promise.all(
+      made.map(async (invitation) => {
+        const { Item } = await client.send(new GetItemCommand({ TableName: tableName, Key: marshall({ pk: `INV#${invitation.id}`, sk: 'INVITATION' }) }));
+        return Item?.statusKey?.S;
+      }),
+    );
+
+    // Act
+    const listed: string[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await store.list({ status: 'pending', limit: 7, ...(cursor && { cursor }) }, now);
+      listed.push(...page.items.map((invitation) => invitation.id));
+      cursor = page.nextCursor;
+    } while (cursor);
+
+    // Assess
+    expect(new Set(keys).size).toBeGreaterThan(4);
+    const shardKeys = new Set(Array.from({ length: STATUS_SHARDS }, (_, shard) => (shard === 0 ? 'pending' : `pending#${shard}`)));
+    expect(keys.every((key) => shardKeys.has(key!))).toBe(true);
+    expect(listed).toEqual([...made].reverse().map((invitation) => invitation.id).concat(legacy.id));
   });
 });
 

@@ -12,9 +12,14 @@
  * - batch           `BATCH#<id>` / `BATCH`: its counts, once its rows are stored
  */
 import {
+  BatchWriteItemCommand,
   CreateTableCommand,
+  DeleteTableCommand,
   DescribeTableCommand,
+  paginateScan,
   waitUntilTableExists,
+  waitUntilTableNotExists,
+  type AttributeValue,
   type DynamoDBClient,
   type TableDescription,
 } from '@aws-sdk/client-dynamodb';
@@ -89,8 +94,8 @@ export const invitationTable = {
 } as const;
 
 /**
- * Creates the table (on-demand) unless it exists, then waits until it is ACTIVE. Throws when an existing
- * table lacks an index, e.g. a local table persisted by an older schema.
+ * Creates the table (on-demand) unless it exists, then waits until it is ACTIVE. An existing table that
+ * lacks an index (a local table persisted by an older schema) is made anew with its items.
  */
 export async function ensureTable(client: DynamoDBClient, tableName: string): Promise<void> {
   if (!(await describeTable(client, tableName))) await createTable(client, tableName);
@@ -98,11 +103,27 @@ export async function ensureTable(client: DynamoDBClient, tableName: string): Pr
   const table = await describeTable(client, tableName);
   const present = new Set((table?.GlobalSecondaryIndexes ?? []).map((index) => index.IndexName));
   const missing = invitationTable.globalSecondaryIndexes.filter((index) => !present.has(index.indexName));
-  if (missing.length > 0) {
-    const names = missing.map((index) => index.indexName).join(', ');
-    // dynalite cannot add an index to a table (its UpdateTable changes throughput only): a local table
-    // made by an older release is deleted and made anew (npm start: delete its data directory).
-    throw new Error(`Table ${tableName} has no index ${names}: it predates the schema; delete it and start again.`);
+  if (missing.length > 0) await rebuild(client, tableName);
+}
+
+/**
+ * A table made by an older schema (a local data directory from an earlier release), made anew with its
+ * items: dynalite cannot add an index to a table (its UpdateTable changes throughput only). The items are
+ * read whole first, so a process killed between the delete and the last write loses the local data.
+ */
+async function rebuild(client: DynamoDBClient, tableName: string): Promise<void> {
+  const items: Record<string, AttributeValue>[] = [];
+  for await (const page of paginateScan({ client }, { TableName: tableName, ConsistentRead: true })) items.push(...(page.Items ?? []));
+  await client.send(new DeleteTableCommand({ TableName: tableName }));
+  await waitUntilTableNotExists({ client, minDelay: 1, maxDelay: 2, maxWaitTime: 120 }, { TableName: tableName });
+  await createTable(client, tableName);
+  await waitUntilTableExists({ client, minDelay: 1, maxDelay: 2, maxWaitTime: 120 }, { TableName: tableName });
+  for (let start = 0; start < items.length; start += 25) {
+    let requests = items.slice(start, start + 25).map((Item) => ({ PutRequest: { Item } }));
+    while (requests.length > 0) {
+      const { UnprocessedItems } = await client.send(new BatchWriteItemCommand({ RequestItems: { [tableName]: requests } }));
+      requests = (UnprocessedItems?.[tableName] ?? []) as typeof requests;
+    }
   }
 }
 

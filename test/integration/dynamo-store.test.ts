@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { DescribeTableCommand, GetItemCommand, UpdateItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { CreateTableCommand, DescribeTableCommand, GetItemCommand, UpdateItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DynamoInvitationStore, STATUS_SHARDS } from '../../lambdas/adapters/dynamo-store.ts';
@@ -117,6 +117,42 @@ describe('ensureTable', () => {
     expect(Table?.GlobalSecondaryIndexes?.map((index) => index.IndexName).sort()).toEqual(
       invitationTable.globalSecondaryIndexes.map((index) => index.indexName).sort(),
     );
+  });
+});
+
+describe('ensureTable on a table of an older schema', () => {
+  it('makes it anew with every index, keeping its items', async () => {
+    // Prepare: the table as the release before batches made it (no byBatch), with an invitation in it
+    const older = `invitations-${randomUUID()}`;
+    const { partitionKey, sortKey } = invitationTable;
+    const earlier = invitationTable.globalSecondaryIndexes.filter((index) => index.indexName !== 'byBatch');
+    const keyOf = (a: { name: string }, type: 'HASH' | 'RANGE') => ({ AttributeName: a.name, KeyType: type });
+    const attributes = new Map([partitionKey, sortKey, ...earlier.flatMap((i) => [i.partitionKey, i.sortKey])].map((a) => [a.name, a.type]));
+    await client.send(
+      new CreateTableCommand({
+        TableName: older,
+        BillingMode: 'PAY_PER_REQUEST',
+        AttributeDefinitions: [...attributes].map(([AttributeName, AttributeType]) => ({ AttributeName, AttributeType })),
+        KeySchema: [keyOf(partitionKey, 'HASH'), keyOf(sortKey, 'RANGE')],
+        GlobalSecondaryIndexes: earlier.map((index) => ({
+          IndexName: index.indexName,
+          KeySchema: [keyOf(index.partitionKey, 'HASH'), keyOf(index.sortKey, 'RANGE')],
+          Projection: { ProjectionType: 'ALL' },
+        })),
+      }),
+    );
+    const kept = anInvitation();
+    await new DynamoInvitationStore({ client, tableName: older }).create(kept, now);
+
+    // Act
+    await ensureTable(client, older);
+
+    // Assess
+    const { Table } = await client.send(new DescribeTableCommand({ TableName: older }));
+    expect(Table?.GlobalSecondaryIndexes?.map((index) => index.IndexName).sort()).toEqual(['byBatch', 'byEmail', 'byExpiry', 'byStatus']);
+    const upgraded = new DynamoInvitationStore({ client, tableName: older });
+    expect(await upgraded.get(kept.id)).toEqual(kept);
+    expect((await upgraded.findPendingByEmail(kept.email))?.id).toBe(kept.id);
   });
 });
 

@@ -129,31 +129,64 @@ export function watchCalls(stack: LocalStack, options: { trace?: boolean } = {})
   function capacity(operation: string, body: Json, ok: boolean, responseBytes: number) {
     const key = body.Key as Record<string, AttributeValue> | undefined;
     const item = body.Item as Record<string, AttributeValue> | undefined;
-    const id = keyOf(key ?? item);
-    note(`dynamodb ${operation} ${id}${ok ? '' : ' (condition failed)'}`);
-    if (operation === 'GetItem') {
-      const bytes = stored.get(id)?.bytes ?? 0;
-      return add('dynamodb.rru', units(bytes, 4096) * (body.ConsistentRead ? 1 : 0.5));
+    note(`dynamodb ${operation} ${keyOf(key ?? item)}${ok ? '' : ' (condition failed)'}`);
+    switch (operation) {
+      case 'GetItem':
+        return read(keyOf(key), Boolean(body.ConsistentRead));
+      case 'Query':
+      case 'Scan':
+        return add('dynamodb.rru', units(responseBytes, 4096) * (body.ConsistentRead ? 1 : 0.5));
+      case 'PutItem':
+        return write(keyOf(item), item && storedAs(item), ok);
+      case 'DeleteItem':
+        return write(keyOf(key), undefined, ok);
+      case 'UpdateItem': {
+        // The update's result is not on the wire: priced at the item's last known size (these are small items).
+        const known = stored.get(keyOf(key));
+        return write(keyOf(key), known ?? { bytes: itemBytes({ ...key, ...(body.ExpressionAttributeValues as Record<string, AttributeValue>) }), gsiKeys: gsis.map(() => undefined) }, ok);
+      }
+      case 'BatchWriteItem':
+        // Every request of the batch as a single write (unprocessed ones are not on the wire: counted as done).
+        for (const requests of Object.values((body.RequestItems ?? {}) as Record<string, Json[]>)) {
+          for (const request of requests) {
+            const put = (request.PutRequest as { Item: Record<string, AttributeValue> } | undefined)?.Item;
+            const deleted = (request.DeleteRequest as { Key: Record<string, AttributeValue> } | undefined)?.Key;
+            if (put) write(keyOf(put), storedAs(put), ok);
+            else if (deleted) write(keyOf(deleted), undefined, ok);
+          }
+        }
+        return;
+      case 'BatchGetItem':
+        for (const wanted of Object.values((body.RequestItems ?? {}) as Record<string, { Keys: Record<string, AttributeValue>[]; ConsistentRead?: boolean }>)) {
+          for (const wantedKey of wanted.Keys) read(keyOf(wantedKey), Boolean(wanted.ConsistentRead));
+        }
+        return;
+      default:
+        return;
     }
-    if (operation === 'Query' || operation === 'Scan') {
-      return add('dynamodb.rru', units(responseBytes, 4096) * (body.ConsistentRead ? 1 : 0.5));
-    }
+  }
+
+  function storedAs(item: Record<string, AttributeValue>): Stored {
+    return { bytes: itemBytes(item), gsiKeys: gsis.map((index) => indexKey(item, index)) };
+  }
+
+  /** Strongly consistent: 1 unit per 4 KB of the item (its last written size); eventually consistent: half. */
+  function read(id: string, consistent: boolean) {
+    add('dynamodb.rru', units(stored.get(id)?.bytes ?? 0, 4096) * (consistent ? 1 : 0.5));
+  }
+
+  /** One item written (`after`) or deleted (undefined): 1 unit per KB of the larger of before and after, and per index it is in. */
+  function write(id: string, after: Stored | undefined, ok: boolean) {
     const before = stored.get(id);
-    let after: Stored | undefined;
-    if (operation === 'PutItem' && item) {
-      after = { bytes: itemBytes(item), gsiKeys: gsis.map((index) => indexKey(item, index)) };
-    } else if (operation === 'UpdateItem') {
-      // The update's result is not on the wire: priced at the item's last known size (these are small items).
-      after = before ?? { bytes: itemBytes({ ...(key ?? {}), ...((body.ExpressionAttributeValues as Json) ?? {}) } as Record<string, AttributeValue>), gsiKeys: gsis.map(() => undefined) };
-    }
+    const size = units(Math.max(before?.bytes ?? 0, after?.bytes ?? 0), 1024);
     // A refused conditional write still costs its units; it changes no index.
-    add('dynamodb.wru', units(Math.max(before?.bytes ?? 0, after?.bytes ?? 0), 1024));
+    add('dynamodb.wru', size);
     if (!ok) return;
     gsis.forEach((_, i) => {
       const was = before?.gsiKeys[i];
       const is = after?.gsiKeys[i];
       const writes = was && is ? (was === is ? 1 : 2) : was || is ? 1 : 0;
-      if (writes > 0) add('dynamodb.wru.gsi', writes * units(Math.max(before?.bytes ?? 0, after?.bytes ?? 0), 1024));
+      if (writes > 0) add('dynamodb.wru.gsi', writes * size);
     });
     if (after) stored.set(id, after);
     else stored.delete(id);

@@ -28,10 +28,13 @@ const creates = quick ? 60 : 300;
 const manyCreates = quick ? 500 : 5000;
 const counted = 20;
 const concurrency = 8;
-const warmUp = 100;
+const warmUp = 300;
 const run = randomBytes(3).toString('hex');
 
 let sequence = 0;
+/** Creates whose email did not go out in the request (the answer's delivery status and error), for the report. */
+const unsent: { email: string; status: string; lastError?: string }[] = [];
+
 const memoryVariant = process.argv.find((arg) => arg.startsWith('--memory='))?.slice('--memory='.length);
 if (memoryVariant) {
   // A child run (below): one memory figure from a fresh process, so its RSS starts clean.
@@ -160,6 +163,8 @@ async function latencyAndCalls(): Promise<void> {
     printCalls('after it (SES delivery event -> mail-events function)', afterwards);
     console.log('  one create, in order:');
     for (const line of firstTrace) console.log(`    ${line}`);
+    const notSent = unsentLine();
+    if (notSent) console.log(`\n${notSent}`);
   } finally {
     dynamo.destroy();
     sesClient.destroy();
@@ -171,14 +176,28 @@ function email(kind: string): string {
   return `bench-${kind}-${run}-${sequence++}@example.com`;
 }
 
-/** `POST /v1/invitations` as an admin tool calls it; throws unless the email went out in the request (its delivery event may be in already). */
+/**
+ * `POST /v1/invitations` as an admin tool calls it; throws unless it answers 201. One whose email did not go
+ * out in the request (its delivery event may be in already: `delivered` counts as sent) is noted in {@link unsent}.
+ */
 async function creator(on: LocalStack): Promise<() => Promise<{ id: string }>> {
   const admin = client(on.apiUrl, await adminToken(on));
   return async () => {
-    const reply = await admin.post('/v1/invitations', { email: email('create') });
-    if (reply.status !== 201 || !['sent', 'delivered'].includes(reply.body.delivery?.status)) throw new Error(`create: ${reply.status} ${JSON.stringify(reply.body)}`);
+    const to = email('create');
+    const reply = await admin.post('/v1/invitations', { email: to });
+    if (reply.status !== 201) throw new Error(`create: ${reply.status} ${JSON.stringify(reply.body)}`);
+    const { status, lastError } = reply.body.delivery as { status: string; lastError?: string };
+    if (status !== 'sent' && status !== 'delivered') unsent.push({ email: to, status, ...(lastError && { lastError }) });
     return reply.body as { id: string };
   };
+}
+
+/** One line on the creates whose email did not go out in the request, and whether the local SES got it all the same. */
+function unsentLine(received?: Set<string>): string | undefined {
+  if (unsent.length === 0) return undefined;
+  const reasons = [...new Set(unsent.map((one) => `${one.status}${one.lastError ? ` (${one.lastError})` : ''}`))].join(', ');
+  const arrived = received ? `; of them, ${unsent.filter((one) => received.has(one.email)).length} reached the local SES's inbox` : '';
+  return `not sent in the request: ${unsent.length} of the creates, ${reasons}${arrived}`;
 }
 
 /**
@@ -212,11 +231,21 @@ async function memoryRun(onDisk: boolean): Promise<string[]> {
     const local = await startLocalStack({ logLevel: 'SILENT', ...(dataDir && { dataDir }) });
     try {
       const create = await creator(local);
-      await pool(warmUp, concurrency, create); // warm-up: lazy set-up and JIT before the first figure
+      await pool(warmUp, concurrency, create); // warm-up: lazy set-up, and the JIT has compiled the hot paths (RSS jumps once then)
       await local.ses.idle();
       before = memoryNow();
-      const { times, wallMs } = await pool(manyCreates, concurrency, create);
-      await local.ses.idle();
+      // In three parts, with a figure after each: growth that levels off is not growth per create.
+      const times: number[] = [];
+      let wallMs = 0;
+      const curve: string[] = [];
+      for (const [done, part] of [[0.1, 0.1], [0.5, 0.4], [1, 0.5]] as const) {
+        const chunk = await pool(Math.round(manyCreates * part), concurrency, create);
+        times.push(...chunk.times);
+        wallMs += chunk.wallMs;
+        await local.ses.idle();
+        const now = memoryNow();
+        curve.push(`${Math.round(manyCreates * done)}: rss +${(now.rssMb - before.rssMb).toFixed(1)}, heap+external +${(now.heapUsedMb + now.externalMb - before.heapUsedMb - before.externalMb).toFixed(1)}`);
+      }
       const after = memoryNow();
       last = after;
       const tenth = Math.max(1, Math.floor(times.length / 10));
@@ -225,12 +254,15 @@ async function memoryRun(onDisk: boolean): Promise<string[]> {
       lines.push(`after   ${fmt(after)}`);
       lines.push(`delta   rss ${(after.rssMb - before.rssMb).toFixed(1)} (anonymous ${(after.rssAnonMb - before.rssAnonMb).toFixed(1)}, files ${(after.rssFileMb - before.rssFileMb).toFixed(1)})  heapUsed ${(after.heapUsedMb - before.heapUsedMb).toFixed(1)}  external ${(after.externalMb - before.externalMb).toFixed(1)}` +
         `  = ${(((after.rssMb - before.rssMb) * 1024) / manyCreates).toFixed(1)} KB rss per create  (target: rss within +50 MB after 5,000)`);
+      lines.push(`after   ${curve.join('; ')} (MB)`);
       lines.push(`creates ${((manyCreates / wallMs) * 1000).toFixed(1)}/s with ${concurrency} clients; p50 of the first tenth ${quantile(times.slice(0, tenth), 0.5).toFixed(1)} ms, of the last ${quantile(times.slice(-tenth), 0.5).toFixed(1)} ms`);
-      lines.push(`released in turn (heap + external freed; per create); the stack's own data includes its ${warmUp} warm-up creates:`);
-
-      const inbox = (await (await fetch(`${local.sesUrl}/store`)).json()) as { emails: unknown[] };
+      const inbox = (await (await fetch(`${local.sesUrl}/store`)).json()) as { emails: { destination: { to: string[] } }[] };
       const inboxMb = Buffer.byteLength(JSON.stringify(inbox.emails)) / 1024 / 1024;
       const inboxCount = inbox.emails.length;
+      const notSent = unsentLine(new Set(inbox.emails.flatMap((mail) => mail.destination.to)));
+      if (notSent) lines.push(notSent);
+      lines.push(`released in turn (heap + external freed; per create); the stack's own data includes its ${warmUp} warm-up creates:`);
+
       inbox.emails = [];
       await fetch(`${local.sesUrl}/clear-store`, { method: 'POST' });
       freed('local SES inbox', `${inboxCount} emails (${inboxMb.toFixed(1)} MB as JSON), kept until cleared`);

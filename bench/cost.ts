@@ -1,6 +1,6 @@
 /**
  * What 1,000 invitations cost in AWS, from quantities counted on the local stack: K invitations run their
- * whole life through the same handlers and the same state machine (lifecycle waits 60 times shorter, 5-minute
+ * whole life through the same handlers and the same state machine (lifecycle waits 30 times shorter, 5-minute
  * invitations), in the mix the README assumes: half accepted before the reminder, a quarter after it, a
  * quarter expire. Counted: state transitions, emails, function invocations and their wall time, DynamoDB read
  * and write units (from the items on the wire), API requests, queue messages, Logto calls and log bytes at
@@ -44,12 +44,13 @@ const logBytes = { perInvocation: 1000, perAppLine: 250, perApiRequest: 350, per
 const quick = process.argv.includes('--quick');
 const invitations = quick ? 40 : 200;
 /**
- * One invitation starts every 300 ms: the stories overlap (each lasts up to 5.5 s) but the process is not
+ * One invitation starts every 300 ms: the stories overlap (each lasts up to 10.5 s) but the process is not
  * saturated, so the handlers' wall time stays near their own work (all of the stack shares one event loop).
  */
 const startEveryMs = 300;
-const timeScale = 60;
-/** The shortest lifetime allowed: its reminder comes at half of it (2.5 s here), its expiry at 5 s. */
+/** 30 times faster: an invitation's reminder is due 5 s after it is made, which leaves a busy machine time to accept first. */
+const timeScale = 30;
+/** The shortest lifetime allowed: its reminder comes at half of it (5 s here), its expiry at 10 s. */
 const expiresIn = 300;
 const reminderAtMs = (expiresIn / 2 / timeScale) * 1000;
 const expiryMs = (expiresIn / timeScale) * 1000;
@@ -64,6 +65,7 @@ const restoreOutput = captureLogs(logged);
 let watch: ReturnType<typeof watchCalls> | undefined;
 const run = Date.now().toString(36);
 let totals: Tally = {};
+let late = 0;
 const outcomes = new Map<Path, Map<string, number>>();
 const transitionsByPath = new Map<Path, number[]>();
 try {
@@ -87,7 +89,8 @@ try {
     ids[i] = created.body.id as string;
     if (path === 'accepted before the reminder') {
       await acceptWith(email, 1);
-      if (Date.now() - createdAt > reminderAtMs) throw new Error(`invitation ${i} was accepted after its reminder was due: the machine is too slow for this mix`);
+      // Too slow a machine moves an invitation to another path: said below, and seen in its transitions.
+      if (Date.now() - createdAt > reminderAtMs) late += 1;
     } else if (path === 'accepted after the reminder') {
       await acceptWith(email, 2);
     } else {
@@ -220,6 +223,7 @@ for (const path of paths) {
   const transitions = transitionsByPath.get(path) ?? [];
   console.log(`  ${path.padEnd(30)} ${seen.padEnd(14)} transitions each: ${[...new Set(transitions)].sort((a, b) => a - b).join(' or ')}`);
 }
+if (late > 0) console.log(`  (${late} of those accepted before the reminder were accepted after it was due: the figures below include them as they ran)`);
 const fixed = (name: string) => number((totals[name] ?? 0) / invitations);
 console.log('per invitation (mean):');
 console.log(`  Step Functions ${fixed('sfn.transitions')} transitions (${fixed('sfn.entered.Task')} Task, ${fixed('sfn.entered.Wait')} Wait, ${fixed('sfn.entered.Choice')} Choice, ${fixed('sfn.entered.Succeed')} Succeed); StartExecution ${fixed('sfn.StartExecution')}, StopExecution ${fixed('sfn.StopExecution')}`);

@@ -75,17 +75,21 @@ const version = () => (JSON.parse(readFileSync(new URL('../package.json', import
 /** Runs one command line; resolves to its exit code. Never throws. */
 export async function main(argv: readonly string[], io: Io): Promise<number> {
   const [name, ...rest] = argv;
-  const print = (text: string) => io.stdout.write(`${text}\n`);
+  const print = (text: string) => {
+    io.stdout.write(`${text}\n`);
+    return exitCodes.ok;
+  };
   try {
-    if (name === undefined || name === '-h' || name === '--help') return print(rootHelp()), exitCodes.ok;
-    if (name === '--version') return print(version()), exitCodes.ok;
+    if (name === undefined || name === '-h' || name === '--help') return print(rootHelp());
+    if (name === '--version') return print(version());
     const target = name === 'help' ? rest[0] : name;
+    if (target === undefined) return print(rootHelp());
     const command = commands.find((candidate) => candidate.spec.name === target);
-    if (!command) throw usageError(target?.startsWith('-') ? `Unknown option '${target}'.` : `Unknown command '${target}'.`);
-    if (name === 'help') return print(commandHelp(command.spec)), exitCodes.ok;
+    if (!command) throw usageError(target.startsWith('-') ? `Unknown option '${target}'.` : `Unknown command '${target}'.`);
+    if (name === 'help') return print(commandHelp(command.spec));
 
     const parsed = parseCommand(command.spec, rest);
-    if (parsed.values.help) return print(commandHelp(command.spec)), exitCodes.ok;
+    if (parsed.values.help) return print(commandHelp(command.spec));
     const context = createContext(io, { json: parsed.values.json as boolean | undefined, api: parsed.values.api as string | undefined });
     const code = await command.run(context, parsed);
     return typeof code === 'number' ? code : exitCodes.ok;

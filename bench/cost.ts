@@ -59,7 +59,7 @@ type Path = 'accepted before the reminder' | 'accepted after the reminder' | 'ex
 const pathOf = (i: number): Path => (i % 4 < 2 ? 'accepted before the reminder' : i % 4 === 2 ? 'accepted after the reminder' : 'expired');
 const paths: readonly Path[] = ['accepted before the reminder', 'accepted after the reminder', 'expired'];
 
-const stack = await startLocalStack({ logLevel: 'INFO', lifecycleTimeScale: timeScale, jobDelayScale: 0 });
+const stack = await startLocalStack({ logLevel: 'INFO', lifecycleTimeScale: timeScale, jobDelayScale: 0, sesMaxSendRate: 1_000_000 });
 const logged = { bytes: 0, lines: 0 };
 const restoreOutput = captureLogs(logged);
 let watch: ReturnType<typeof watchCalls> | undefined;

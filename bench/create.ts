@@ -51,7 +51,8 @@ if (memoryVariant) {
 
 /** Latency against the bare calls, sequential and concurrent, and the calls one create makes. */
 async function latencyAndCalls(): Promise<void> {
-  const stack = await startLocalStack({ logLevel: 'SILENT' });
+  // Latency, not pacing: the local SES must not throttle (bench/bulk measures the pacing).
+  const stack = await startLocalStack({ logLevel: 'SILENT', sesMaxSendRate: 1_000_000 });
   const localCredentials = { accessKeyId: 'local', secretAccessKey: 'local' };
   const dynamo = new DynamoDBClient({ endpoint: stack.dynamoUrl, region: 'us-east-1', credentials: localCredentials });
   const sesClient = createSesMailerClient({ endpoint: stack.sesUrl, region: 'us-east-1', credentials: localCredentials });
@@ -212,7 +213,7 @@ async function memoryRun(onDisk: boolean): Promise<string[]> {
   const dataDir = onDisk ? mkdtempSync(join(tmpdir(), 'bench-create-')) : undefined;
   const lines: string[] = [];
   // A first stack started, used and closed: its code compiled and its modules' state made, which stay.
-  const first = await startLocalStack({ logLevel: 'SILENT' });
+  const first = await startLocalStack({ logLevel: 'SILENT', sesMaxSendRate: 1_000_000 });
   await pool(20, concurrency, await creator(first)).finally(() => first.close());
   await sleep(2000);
   const empty = memoryNow();
@@ -228,7 +229,7 @@ async function memoryRun(onDisk: boolean): Promise<string[]> {
 
   // In a function of its own, so that nothing here holds the stack once it returns.
   const createThenRelease = async () => {
-    const local = await startLocalStack({ logLevel: 'SILENT', ...(dataDir && { dataDir }) });
+    const local = await startLocalStack({ logLevel: 'SILENT', sesMaxSendRate: 1_000_000, ...(dataDir && { dataDir }) });
     try {
       const create = await creator(local);
       await pool(warmUp, concurrency, create); // warm-up: lazy set-up, and the JIT has compiled the hot paths (RSS jumps once then)

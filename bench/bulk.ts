@@ -1,5 +1,5 @@
 /**
- * A bulk of N invitations (10,000; `--quick` 300; `BULK_N=`) through the local pipeline: batches of 1,000, their
+ * A bulk of N invitations (10,000; `--quick` 200; `BULK_N=`) through the local pipeline: batches of 1,000, their
  * emails drained by the job queue, with the local SES limited to R sends a second (20; `SES_RATE=`), as SES
  * limits an account. Prints the batches' creation rate, the achieved send rate against R (the pacer aims at
  * 90% of it), SES throttles, invitations lost (neither sent nor failed) and emails duplicated, and the
@@ -11,7 +11,7 @@ import { startLocalStack } from '../local/stack.ts';
 import { adminToken, client } from '../test/support/local-stack.ts';
 
 const quick = process.argv.includes('--quick');
-const total = Number(process.env.BULK_N ?? (quick ? 300 : 10_000));
+const total = Number(process.env.BULK_N ?? (quick ? 200 : 10_000));
 const rate = Number(process.env.SES_RATE ?? 20);
 const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(0)} MB`;
 

@@ -3,7 +3,8 @@
  * - Management API and experience errors: `{ code, message, data?, details? }` with Logto's codes and its
  *   English phrases (packages/phrases/src/locales/en/errors/*); the status defaults to 400 like Logto's
  *   `RequestError`.
- * - OIDC protocol errors (`/oidc/token`, `/oidc/auth`): `{ error, error_description }` like oidc-provider.
+ * - OIDC protocol errors (`/oidc/*`): `{ error, error_description }` like oidc-provider. (Logto's
+ *   `koaOidcErrorHandler` adds `code: 'oidc.<error>'` and `message`; the stand-in does not, see the README.)
  */
 
 const phrases = {
@@ -96,14 +97,17 @@ export type OidcErrorCode =
   | 'unauthorized_client'
   | 'unsupported_grant_type'
   | 'invalid_redirect_uri'
+  | 'invalid_token'
+  | 'insufficient_scope'
+  | 'login_required'
   | 'unsupported_response_type';
 
 export class OidcError extends Error {
   constructor(
     readonly error: OidcErrorCode,
     readonly description: string,
-    /** oidc-provider answers 401 for a failed client authentication, 400 otherwise. */
-    readonly status = error === 'invalid_client' ? 401 : 400,
+    /** oidc-provider answers 401 for a failed client authentication or a bad bearer token, 403 for a missing scope, 400 otherwise. */
+    readonly status = error === 'invalid_client' || error === 'invalid_token' ? 401 : error === 'insufficient_scope' ? 403 : 400,
   ) {
     super(`${error}: ${description}`);
     this.name = 'OidcError';

@@ -144,3 +144,30 @@ export function listReply<T>(ctx: Context, items: T[], { optional = false, total
 /** Newest first, like Logto's `order by created_at desc`; of equal times, the later insert first. */
 export const newestFirst = <T extends { createdAt: number }>(items: readonly T[]) =>
   [...items].reverse().sort((a, b) => b.createdAt - a.createdAt);
+
+/** The value of the first cookie called `name` that the request carries. */
+export function readCookie(ctx: Context, name: string): string | undefined {
+  for (const pair of (ctx.headers.cookie ?? '').split(';')) {
+    const separator = pair.indexOf('=');
+    if (separator > 0 && pair.slice(0, separator).trim() === name) return decodeURIComponent(pair.slice(separator + 1).trim());
+  }
+  return undefined;
+}
+
+/**
+ * A `Set-Cookie` value like oidc-provider's under Logto's cookie options (`HttpOnly`, `SameSite=Lax`);
+ * `maxAgeSeconds: 0` removes the cookie.
+ */
+export function cookie(name: string, value: string, { path = '/', maxAgeSeconds }: { path?: string; maxAgeSeconds: number }): string {
+  return `${name}=${encodeURIComponent(value)}; Path=${path}; Max-Age=${maxAgeSeconds}; HttpOnly; SameSite=Lax`;
+}
+
+/** An HTML page, never cached (sign-in and sign-out pages carry per-request state). */
+export const html = (status: number, body: string, headers: Reply['headers'] = {}): Reply => ({
+  status,
+  body,
+  headers: { 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-store', ...headers },
+});
+
+/** A `303 See Other` to `location` (how oidc-provider and Logto's pages move the browser on). */
+export const seeOther = (location: string, headers: Reply['headers'] = {}): Reply => ({ status: 303, headers: { Location: location, ...headers } });

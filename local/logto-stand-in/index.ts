@@ -1,6 +1,8 @@
 /**
- * A local stand-in for Logto: an HTTP server speaking the parts of Logto's API this product uses (OIDC token
- * endpoint and JWKS, Management API, webhooks, and a one-request sign-in that consumes one-time tokens),
+ * A local stand-in for Logto: an HTTP server speaking the parts of Logto's API this product uses (OIDC
+ * discovery, token endpoint, JWKS, userinfo, revocation and RP-initiated logout; a sign-in page for browser
+ * sign-ins with authorization code + PKCE; a one-request sign-in that consumes one-time tokens; the
+ * Management API; webhooks),
  * with Logto's status codes, error codes and field names. The local stack and the integration tests run
  * against it over real HTTP.
  */
@@ -8,6 +10,7 @@ import { type IncomingMessage, type ServerResponse, createServer } from 'node:ht
 import type { AddressInfo } from 'node:net';
 
 import { LogtoError, OidcError, fail } from './errors.ts';
+import { GrantStore } from './grants.ts';
 import { HookDispatcher } from './hooks.ts';
 import { type Context, type Reply, Router } from './http.ts';
 import { TokenSigner, generateSigningKey } from './keys.ts';
@@ -18,12 +21,13 @@ import { oidcRoutes } from './routes/oidc.ts';
 import { oneTimeTokenRoutes } from './routes/one-time-tokens.ts';
 import { organizationRoutes } from './routes/organizations.ts';
 import { roleRoutes } from './routes/roles.ts';
+import { sessionRoutes } from './routes/session.ts';
 import { settingRoutes } from './routes/settings.ts';
 import { signInRoutes } from './routes/sign-in.ts';
 import { Faults, faultSpec, RequestCounts, testSupportRoutes } from './routes/test-support.ts';
-import type { RouteDeps } from './routes/types.ts';
+import type { OidcDeps, RouteDeps } from './routes/types.ts';
 import { userRoutes } from './routes/users.ts';
-import { seed, seedState } from './seed.ts';
+import { seed, seedConsole, seedState } from './seed.ts';
 import { Store } from './store.ts';
 
 export { seed } from './seed.ts';
@@ -77,6 +81,8 @@ export async function startLogtoStandIn(options: StandInOptions): Promise<StandI
     // The redirect URI follows the configured API, whatever an earlier run saved.
     const demoApp = state.applications.find((app) => app.id === seed.demoApp.id);
     if (demoApp) demoApp.redirectUris = [`${apiBaseUrl}/demo/callback`];
+    // Written before the console was seeded, or for another API base URL.
+    seedConsole(state, apiBaseUrl);
   });
 
   const server = createServer();
@@ -101,8 +107,8 @@ export async function startLogtoStandIn(options: StandInOptions): Promise<StandI
     register(managementApi, deps);
   }
   const root = new Router();
-  oidcRoutes(root, { ...deps, signer, baseUrl: url });
-  signInRoutes(root, deps);
+  const oidcDeps: OidcDeps = { ...deps, signer, baseUrl: url, grants: new GrantStore() };
+  for (const register of [oidcRoutes, signInRoutes, sessionRoutes]) register(root, oidcDeps);
   testSupportRoutes(root, deps, faults, requests);
 
   /** Logto's `koaAuth` for the Management API: a JWT from this issuer for its indicator with `all`. */
@@ -198,7 +204,7 @@ function send(res: ServerResponse, { status, body, headers = {} }: Reply) {
   if (body === undefined || status === 204) {
     res.end();
   } else if (typeof body === 'string') {
-    res.setHeader('Content-Type', 'text/plain; charset=utf-8');
+    if (!res.hasHeader('Content-Type')) res.setHeader('Content-Type', 'text/plain; charset=utf-8');
     res.end(body);
   } else {
     res.setHeader('Content-Type', 'application/json; charset=utf-8');

@@ -5,6 +5,7 @@ import {
   type JWK,
   type JWTPayload,
   calculateJwkThumbprint,
+  compactVerify,
   exportJWK,
   generateKeyPair,
   importJWK,
@@ -63,6 +64,32 @@ export class TokenSigner {
       .setIssuer(this.issuer)
       .setAudience(audience)
       .sign(this.privateKey);
+  }
+
+  /**
+   * An ID token as oidc-provider issues one at the token endpoint: header `{alg, kid}` (no `typ`), `aud` the
+   * client, `sub` the user; the user claims and `nonce` come in `claims`.
+   */
+  async signIdToken(claims: JWTPayload & { sub: string }, clientId: string, expiresIn: number): Promise<string> {
+    const now = Math.floor(Date.now() / 1000);
+    return new SignJWT(claims)
+      .setProtectedHeader({ alg: this.key.alg, kid: this.key.kid })
+      .setIssuedAt(now)
+      .setExpirationTime(now + expiresIn)
+      .setIssuer(this.issuer)
+      .setAudience(clientId)
+      .sign(this.privateKey);
+  }
+
+  /**
+   * An `id_token_hint` as oidc-provider's end-session endpoint validates it: signed by us, from this issuer,
+   * for `clientId`; an expired one is still a good hint.
+   */
+  async verifyIdTokenHint(token: string, clientId: string): Promise<JWTPayload> {
+    const { payload } = await compactVerify(token, this.publicKey);
+    const claims = JSON.parse(new TextDecoder().decode(payload)) as JWTPayload;
+    if (claims.iss !== this.issuer || claims.aud !== clientId) throw new Error('id_token_hint is not from this issuer for this client');
+    return claims;
   }
 
   /** Throws (jose's error) unless the token is ours, unexpired and meant for `audience`. */

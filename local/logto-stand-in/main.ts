@@ -14,6 +14,7 @@ const standIn = await startLogtoStandIn({
 console.log(`Logto stand-in listening on ${standIn.url}`);
 console.log(`  issuer ${standIn.issuer}, Management API resource ${seed.managementApiResource}`);
 console.log(`  M2M app ${seed.m2mApp.id} / ${seed.m2mApp.secret}; admin client ${seed.adminClient.id} / ${seed.adminClient.secret}`);
+console.log(`  console app ${seed.consoleApp.id} (SPA); sign in as ${seed.adminUser.username} / ${seed.adminUser.password} at ${standIn.url}/sign-in`);
 
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => {

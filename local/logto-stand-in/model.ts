@@ -116,12 +116,24 @@ export interface Application {
   description: string | null;
   type: ApplicationType;
   redirectUris: string[];
+  /** Where RP-initiated logout may send the user back to; absent in data files written before it was modelled. */
+  postLogoutRedirectUris: string[];
   /** Per API resource indicator, the permissions its M2M roles grant (what client credentials may get). */
   grantedScopes: Record<string, string[]>;
   /** Its machine-to-machine roles. */
   roleIds: string[];
   createdAt: number;
 }
+
+/**
+ * Logto's `getConstantClientMetadata`: SPA and Native apps are public clients (`token_endpoint_auth_method:
+ * none`, so PKCE is required), Traditional and M2M apps authenticate with a secret (`client_secret_basic`).
+ */
+export const isPublicClient = (app: Pick<Application, 'type'>) => app.type === 'SPA' || app.type === 'Native';
+
+/** The grant types Logto allows an application of its type at the token endpoint. */
+export const grantTypes = (app: Pick<Application, 'type'>) =>
+  app.type === 'MachineToMachine' ? ['client_credentials'] : ['authorization_code', 'refresh_token'];
 
 /** The fields of an application that webhook payloads carry. */
 export const toApplicationSummary = ({ id, type, name, description }: Application) => ({ id, type, name, description });
@@ -133,7 +145,7 @@ export const toApplicationResponse = (app: Application) => ({
   secret: app.secret,
   description: app.description,
   type: app.type,
-  oidcClientMetadata: { redirectUris: app.redirectUris, postLogoutRedirectUris: [] },
+  oidcClientMetadata: { redirectUris: app.redirectUris, postLogoutRedirectUris: app.postLogoutRedirectUris },
   customClientMetadata: {},
   protectedAppMetadata: null,
   customData: {},

@@ -268,6 +268,10 @@ export function createInvitationLibrary(deps: InvitationDeps) {
     const current = await ctx.load(id);
     const invitation = await acceptance.reconcile(current);
     if (effectiveStatus(invitation, clock.now()) !== 'pending') throw notPending(invitation, 'resent', current.status === 'accepted');
+    // A send whose worker died (its lease ran out, no answer recorded: a request killed mid-send has no
+    // job to find it) is settled first as of unknown outcome, never repeated; then this resend asks anew.
+    const { attempt } = invitation.delivery;
+    if (attempt && Date.parse(attempt.until) <= clock.now().getTime()) await delivery.deliver(id, attempt.number);
     const { after, changed } = await ctx.update(id, (inv) =>
       effectiveStatus(inv, clock.now()) === 'pending' && !outstandingSend(inv) ? withSendRequested(inv, actor) : undefined,
     );

@@ -91,4 +91,27 @@ describe('a create', () => {
     expect(await activeTokens(email)).toHaveLength(1);
     expect(await inbox(stack, email)).toHaveLength(1);
   });
+
+  it('that died mid-send leaves its send of unknown outcome to a resend, which settles it and sends anew', async () => {
+    // Prepare: a create whose request was killed after writing the invitation with send 1 claimed (no job knows of it)
+    const email = 'lean-died@example.com';
+    const created = await admin.post('/v1/invitations', { email });
+    const stored = (await stack.store.get(created.body.id))!;
+    const dead = {
+      ...stored,
+      delivery: { ...stored.delivery, status: 'queued' as const, sendCount: 0, settled: 0, attempt: { number: 1, until: new Date(Date.now() - 1000).toISOString() } },
+      version: stored.version + 1,
+    };
+    expect(await stack.store.replace(dead, stored.version)).toBe(true);
+
+    // Act
+    const resent = await admin.post(`/v1/invitations/${created.body.id}/resend`);
+
+    // Assess: send 1 is recorded as of unknown outcome (it may have gone out), send 2 went out
+    expect(resent.status).toBe(200);
+    expect(resent.body.delivery).toMatchObject({ status: 'sent' });
+    const trail = (await admin.get(`/v1/invitations/${created.body.id}/events`)).body as { type: string; data?: Record<string, unknown> }[];
+    expect(trail.filter((event) => event.type === 'delivery_failed').map((event) => event.data)).toEqual([{ error: 'delivery.outcome_unknown', send: 1 }]);
+    expect(trail.filter((event) => event.type === 'resent')).toHaveLength(1);
+  });
 });

@@ -5,7 +5,6 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import {
-  BatchWriteItemCommand,
   DeleteItemCommand,
   GetItemCommand,
   PutItemCommand,
@@ -38,7 +37,7 @@ import type {
   RateLimiter,
   StoredResponse,
 } from '../domain/ports.ts';
-import { errorName, indexes, type GlobalIndex } from './dynamo-table.ts';
+import { errorName, indexes, putAll, type GlobalIndex } from './dynamo-table.ts';
 
 const IDEMPOTENCY_TTL_SECONDS = 24 * 60 * 60;
 /** An `in_progress` record this old belongs to a request that died: a retry may take the key over. */
@@ -169,15 +168,8 @@ export class DynamoInvitationStore implements InvitationStore, BatchStore, Idemp
    * (128 random bits) and the slot is ours; a batch write cannot carry conditions.
    */
   async insertReserved(invitation: Invitation, events: readonly InvitationEvent[]): Promise<void> {
-    let requests = [invitationItem(invitation, this.retentionSeconds), ...events.map((event) => eventItem(invitation.id, event, this.retentionSeconds))].map(
-      (item) => ({ PutRequest: { Item: marshall(item, { removeUndefinedValues: true }) } }),
-    );
-    for (let round = 0; requests.length > 0; round += 1) {
-      if (round === 5) throw new Error(`Invitation ${invitation.id}: DynamoDB left ${requests.length} writes unprocessed.`);
-      if (round > 0) await new Promise((resolve) => setTimeout(resolve, 50 * 2 ** round));
-      const { UnprocessedItems } = await this.client.send(new BatchWriteItemCommand({ RequestItems: { [this.tableName]: requests } }));
-      requests = (UnprocessedItems?.[this.tableName] ?? []) as typeof requests;
-    }
+    const items = [invitationItem(invitation, this.retentionSeconds), ...events.map((event) => eventItem(invitation.id, event, this.retentionSeconds))];
+    await putAll(this.client, this.tableName, items.map((item) => marshall(item, { removeUndefinedValues: true })));
   }
 
   /** Frees the slot if `invitationId` still holds it (a create refused after reserving it). */

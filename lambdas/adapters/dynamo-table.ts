@@ -118,9 +118,19 @@ async function rebuild(client: DynamoDBClient, tableName: string): Promise<void>
   await waitUntilTableNotExists({ client, minDelay: 1, maxDelay: 2, maxWaitTime: 120 }, { TableName: tableName });
   await createTable(client, tableName);
   await waitUntilTableExists({ client, minDelay: 1, maxDelay: 2, maxWaitTime: 120 }, { TableName: tableName });
+  await putAll(client, tableName, items);
+}
+
+/**
+ * Puts the items with BatchWriteItem, 25 a call (unconditional: a batch write carries no conditions),
+ * sending again what DynamoDB left unprocessed, with backoff, five rounds at most.
+ */
+export async function putAll(client: DynamoDBClient, tableName: string, items: readonly Record<string, AttributeValue>[]): Promise<void> {
   for (let start = 0; start < items.length; start += 25) {
     let requests = items.slice(start, start + 25).map((Item) => ({ PutRequest: { Item } }));
-    while (requests.length > 0) {
+    for (let round = 0; requests.length > 0; round += 1) {
+      if (round === 5) throw new Error(`${tableName}: DynamoDB left ${requests.length} writes unprocessed.`);
+      if (round > 0) await new Promise((resolve) => setTimeout(resolve, 50 * 2 ** round));
       const { UnprocessedItems } = await client.send(new BatchWriteItemCommand({ RequestItems: { [tableName]: requests } }));
       requests = (UnprocessedItems?.[tableName] ?? []) as typeof requests;
     }

@@ -50,9 +50,9 @@ export function makeBatchRoutes({ invitations }: BatchRouteDeps): RouteHandlers 
           rows.push({ index, ...(line !== undefined && { line }), input: checked.data as CreateInput });
           continue;
         }
-        const error = validationError(checked.error, 'body');
+        const error = validationError(checked.error, 'row');
         const email = row !== null && typeof row === 'object' && typeof (row as { email?: unknown }).email === 'string' ? (row as { email: string }).email : undefined;
-        invalid.push({ index, ...(line !== undefined && { line }), ...(email && { email }), code: error.code, message: error.message.replace('Invalid body', 'Invalid row'), details: error.details });
+        invalid.push({ index, ...(line !== undefined && { line }), ...(email && { email }), code: error.code, message: error.message, details: error.details });
       }
       const key = header(event, 'idempotency-key');
       const batchId = batchIdFor(key === undefined ? undefined : `${actor.id ?? 'anonymous'}:${key}`);

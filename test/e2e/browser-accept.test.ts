@@ -3,32 +3,21 @@
  * "Accept invitation", pass through Logto's sign-in, land on the app signed in, and the invitation
  * reads accepted. CI installs Chromium (.ci/run); elsewhere the test is skipped when it is missing.
  */
-import { existsSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalStack, type LocalStack } from '../../local/stack.ts';
 import { adminToken, client, inbox, linkIn, urlIn } from '../support/local-stack.ts';
+import { axeFindings, chromiumAvailable, chromiumPath } from '../support/browser.ts';
 
-const executablePath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const available = existsSync(executablePath);
-if (!available && process.env.CI) throw new Error(`Chromium is required in CI, not found at ${executablePath}`);
 
 let stack: LocalStack;
 let browser: Browser;
 
-/** axe-core's serious and critical findings on the page (axe is a script: the page's context must allow it). */
-async function axeFindings(page: Page): Promise<string[]> {
-  await page.addScriptTag({ path: createRequire(import.meta.url).resolve('axe-core') });
-  const result = (await page.evaluate('axe.run()')) as { violations: { id: string; impact: string }[] };
-  return result.violations.filter((violation) => violation.impact === 'serious' || violation.impact === 'critical').map((v) => v.id);
-}
-
 beforeAll(async () => {
-  if (!available) return;
+  if (!chromiumAvailable) return;
   stack = await startLocalStack({ logLevel: 'SILENT' });
   browser = await chromium.launch({
-    executablePath,
+    executablePath: chromiumPath,
     args: [
       '--no-sandbox',
       '--headless',
@@ -47,7 +36,7 @@ afterAll(async () => {
   await stack?.close();
 });
 
-describe.skipIf(!available)('accepting in a browser', () => {
+describe.skipIf(!chromiumAvailable)('accepting in a browser', () => {
   it('clicks Accept on the landing page and ends signed in, with the invitation accepted', async () => {
     // Prepare
     const admin = client(stack.apiUrl, await adminToken(stack));

@@ -5,40 +5,29 @@
  * page. Skipped when Chromium is missing, except in CI.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createRequire } from 'node:module';
 
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { type StandIn, seed, startLogtoStandIn } from '../../local/logto-stand-in/index.ts';
+import { axeFindings, chromiumAvailable, chromiumPath } from '../support/browser.ts';
 
-const executablePath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const available = existsSync(executablePath);
-if (!available && process.env.CI) throw new Error(`Chromium is required in CI, not found at ${executablePath}`);
 
 let consoleServer: Server;
 let consoleBase: string;
 let standIn: StandIn;
 let browser: Browser;
 
-/** axe-core's serious and critical findings on the page. */
-async function axeFindings(page: Page): Promise<string[]> {
-  await page.addScriptTag({ path: createRequire(import.meta.url).resolve('axe-core') });
-  const result = (await page.evaluate('axe.run()')) as { violations: { id: string; impact: string }[] };
-  return result.violations.filter((violation) => violation.impact === 'serious' || violation.impact === 'critical').map((v) => v.id);
-}
-
 beforeAll(async () => {
-  if (!available) return;
+  if (!chromiumAvailable) return;
   // The console's origin: any page will do, the test reads the URL the browser lands on.
   consoleServer = createServer((_, res) => res.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><title>console</title>'));
   await new Promise<void>((resolve) => consoleServer.listen(0, '127.0.0.1', resolve));
   consoleBase = `http://127.0.0.1:${(consoleServer.address() as AddressInfo).port}`;
   standIn = await startLogtoStandIn({ port: 0, apiBaseUrl: consoleBase });
-  browser = await chromium.launch({ executablePath, args: ['--no-sandbox', '--headless', '--disable-gpu', '--disable-background-networking'] });
+  browser = await chromium.launch({ executablePath: chromiumPath, args: ['--no-sandbox', '--headless', '--disable-gpu', '--disable-background-networking'] });
 });
 
 afterAll(async () => {
@@ -47,7 +36,7 @@ afterAll(async () => {
   await new Promise((resolve) => consoleServer?.close(resolve));
 });
 
-describe.skipIf(!available)('the console signing in through the stand-in, in a browser', () => {
+describe.skipIf(!chromiumAvailable)('the console signing in through the stand-in, in a browser', () => {
   it('signs in on the page, exchanges the code from the console origin, and signs out back to the console', async () => {
     // Prepare
     const verifier = randomBytes(64).toString('base64url');

@@ -51,7 +51,7 @@ export function httpErrors(log: Log): MiddlewareObj<APIGatewayProxyEventV2, Http
 }
 
 /** A 422 that names each field that failed and why. */
-export function validationError(error: z.ZodError, where: 'body' | 'query'): AppError {
+export function validationError(error: z.ZodError, where: 'body' | 'query' | 'row'): AppError {
   const details = error.issues.map((issue) => ({
     path: issue.code === 'unrecognized_keys' ? issue.keys.join(',') : issue.path.join('.') || where,
     code: issue.code,

@@ -1,0 +1,17 @@
+/**
+ * What the browser tests share: Debian's Chromium (required in CI, the tests skip without it elsewhere) and
+ * axe-core's serious and critical findings on a page (axe is a script: the page's context must allow it).
+ */
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import type { Page } from 'playwright-core';
+
+export const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+export const chromiumAvailable = existsSync(chromiumPath);
+if (!chromiumAvailable && process.env.CI) throw new Error(`Chromium is required in CI, not found at ${chromiumPath}`);
+
+export async function axeFindings(page: Page): Promise<string[]> {
+  await page.addScriptTag({ path: createRequire(import.meta.url).resolve('axe-core') });
+  const result = (await page.evaluate('axe.run()')) as { violations: { id: string; impact: string }[] };
+  return result.violations.filter((violation) => violation.impact === 'serious' || violation.impact === 'critical').map((v) => v.id);
+}

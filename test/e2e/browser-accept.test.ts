@@ -7,7 +7,7 @@ import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalStack, type LocalStack } from '../../local/stack.ts';
 import { adminToken, client, inbox, linkIn, urlIn } from '../support/local-stack.ts';
-import { axeFindings, chromiumAvailable, chromiumPath } from '../support/browser.ts';
+import { axeFindings, chromiumArgs, chromiumAvailable, chromiumPath } from '../support/browser.ts';
 
 
 let stack: LocalStack;
@@ -16,19 +16,7 @@ let browser: Browser;
 beforeAll(async () => {
   if (!chromiumAvailable) return;
   stack = await startLocalStack({ logLevel: 'SILENT' });
-  browser = await chromium.launch({
-    executablePath: chromiumPath,
-    args: [
-      '--no-sandbox',
-      '--headless',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+  browser = await chromium.launch({ executablePath: chromiumPath, args: chromiumArgs });
 });
 
 afterAll(async () => {

@@ -12,7 +12,7 @@ import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { type StandIn, seed, startLogtoStandIn } from '../../local/logto-stand-in/index.ts';
-import { axeFindings, chromiumAvailable, chromiumPath } from '../support/browser.ts';
+import { axeFindings, chromiumArgs, chromiumAvailable, chromiumPath } from '../support/browser.ts';
 
 
 let consoleServer: Server;
@@ -27,7 +27,7 @@ beforeAll(async () => {
   await new Promise<void>((resolve) => consoleServer.listen(0, '127.0.0.1', resolve));
   consoleBase = `http://127.0.0.1:${(consoleServer.address() as AddressInfo).port}`;
   standIn = await startLogtoStandIn({ port: 0, apiBaseUrl: consoleBase });
-  browser = await chromium.launch({ executablePath: chromiumPath, args: ['--no-sandbox', '--headless', '--disable-gpu', '--disable-background-networking'] });
+  browser = await chromium.launch({ executablePath: chromiumPath, args: chromiumArgs });
 });
 
 afterAll(async () => {

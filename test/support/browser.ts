@@ -10,6 +10,18 @@ export const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 export const chromiumAvailable = existsSync(chromiumPath);
 if (!chromiumAvailable && process.env.CI) throw new Error(`Chromium is required in CI, not found at ${chromiumPath}`);
 
+/** Headless, and nothing that reaches out to the internet (CI has none). */
+export const chromiumArgs = [
+  '--no-sandbox',
+  '--headless',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
 export async function axeFindings(page: Page): Promise<string[]> {
   await page.addScriptTag({ path: createRequire(import.meta.url).resolve('axe-core') });
   const result = (await page.evaluate('axe.run()')) as { violations: { id: string; impact: string }[] };

@@ -9,6 +9,12 @@ describe('openapi.json', () => {
     expect(checkedIn).toEqual(JSON.parse(JSON.stringify(openApiDocument())));
   });
 
+  it("is what the console's types are generated from (console/src/schema.d.ts, also written by `npm run openapi`)", async () => {
+    const { default: openapiTS, astToString, COMMENT_HEADER } = await import('openapi-typescript');
+    const generated = COMMENT_HEADER + astToString(await openapiTS(JSON.parse(JSON.stringify(openApiDocument()))));
+    expect(readFileSync(new URL('../../console/src/schema.d.ts', import.meta.url), 'utf8')).toBe(generated);
+  });
+
   it('describes every route, and secures exactly the ones with a scope', () => {
     const document = openApiDocument();
     for (const route of routes) {

@@ -16,6 +16,7 @@ import { createContext } from './context.ts';
 import { CliError, exitCodes, usageError, type ExitCode } from './errors.ts';
 import { paintFor } from './format.ts';
 import type { Io } from './io.ts';
+import { packagePath } from '../lib/package-root.ts';
 
 // Each command's option types differ; here they are only looked up by name and run.
 const commands: Command<any>[] = [login, create, importCsv, list, show, events, resend, revoke, doctor];
@@ -70,7 +71,7 @@ export function rootHelp(): string {
   ].join('\n');
 }
 
-const version = () => (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+const version = () => (JSON.parse(readFileSync(packagePath('package.json'), 'utf8')) as { version: string }).version;
 
 /** Runs one command line; resolves to its exit code. Never throws. */
 export async function main(argv: readonly string[], io: Io): Promise<number> {

@@ -19,7 +19,7 @@ import { readConfig } from '../lambdas/composition/config.ts';
 import { runDoctor, type DoctorTarget } from '../lambdas/doctor/checks.ts';
 import { formatReport } from '../lambdas/doctor/report.ts';
 import { awsTarget, localTarget, readStackOutputs } from '../lambdas/doctor/targets.ts';
-import { seed } from '../local/logto-stand-in/index.ts';
+import { seed } from '../local/logto-stand-in/seed.ts';
 import { localPorts, localServiceEnv, localUrl } from '../local/defaults.ts';
 import { templateLocales } from '../templates/index.ts';
 

@@ -18,7 +18,6 @@
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import Handlebars from 'handlebars';
 import {
   CreateEmailTemplateCommand,
@@ -26,6 +25,7 @@ import {
   type EmailTemplateContent,
   type SESv2Client,
 } from '@aws-sdk/client-sesv2';
+import { packagePath } from '../lib/package-root.ts';
 import {
   defaultBrand,
   emailKinds,
@@ -47,7 +47,7 @@ export interface InvitationTemplate {
 }
 
 /** The templates this package ships (en and de); a team's own directory has the same layout. */
-export const shippedTemplatesDirectory = fileURLToPath(new URL('.', import.meta.url));
+export const shippedTemplatesDirectory = packagePath('templates/');
 
 const parts = ['subject.txt', 'body.html', 'body.txt'] as const;
 

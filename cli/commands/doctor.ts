@@ -3,8 +3,14 @@ import { fileURLToPath } from 'node:url';
 import { defineCommand } from '../command.ts';
 import { exitCodes } from '../errors.ts';
 
-/** `npm run doctor`'s script, run as it is: the CLI adds a front door, not a second doctor. */
-const script = fileURLToPath(new URL('../../scripts/doctor.ts', import.meta.url));
+/**
+ * `npm run doctor`'s script, run as it is: the CLI adds a front door, not a second doctor. The compiled CLI
+ * (dist/cli/, in the published package) runs the compiled script beside it with plain Node; the TypeScript
+ * CLI of a checkout runs the TypeScript script through tsx.
+ */
+const compiled = !import.meta.url.endsWith('.ts');
+const script = fileURLToPath(new URL(`../../scripts/doctor.${compiled ? 'js' : 'ts'}`, import.meta.url));
+const nodeArgs = compiled ? [] : ['--import', import.meta.resolve('tsx')];
 
 /** The script's own exit codes (0 all good, 1 a check failed or it could not run, 2 bad usage) in the CLI's terms. */
 const exitCodeOf = (code: number | null) => (code === 0 ? exitCodes.ok : code === 2 ? exitCodes.usage : exitCodes.doctorFailed);
@@ -33,7 +39,7 @@ export const doctor = defineCommand({
       ...(values.json ? ['--json'] : []),
     ];
     // Its own process: the script reads its own argv and sets its own exit code.
-    const child = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), script, ...args], { stdio: 'inherit' });
+    const child = spawn(process.execPath, [...nodeArgs, script, ...args], { stdio: 'inherit' });
     return new Promise((resolve, reject) => {
       child.once('error', reject);
       child.once('exit', (code) => resolve(exitCodeOf(code)));

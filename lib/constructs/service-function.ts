@@ -7,7 +7,7 @@ import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { BuildOptions } from 'esbuild';
-import { fileURLToPath } from 'node:url';
+import { packagePath } from '../package-root.ts';
 
 /** The Lambda entry points, one file each under `lambdas/entry/`. */
 export type ServiceEntry = 'api' | 'webhook' | 'jobs' | 'mail-events' | 'lifecycle' | 'logto-wiring' | 'm2m-rotation';
@@ -126,7 +126,7 @@ export class ServiceFunction extends NodejsFunction {
       removalPolicy: props.removalPolicy,
     });
     super(home, 'Function', {
-      entry: fileURLToPath(new URL(`../../lambdas/entry/${props.entry}.ts`, import.meta.url)),
+      entry: packagePath(`lambdas/entry/${props.entry}.ts`),
       handler: 'handler',
       description: props.description,
       runtime: serviceRuntime,

@@ -174,7 +174,10 @@ describe('token endpoint and JWKS', () => {
     expect([wrongSecret.status, wrongSecret.body.error]).toEqual([401, 'invalid_client']);
     expect([unknownResource.status, unknownResource.body.error]).toEqual([400, 'invalid_target']);
     expect([unsupportedGrant.status, unsupportedGrant.body.error]).toEqual([400, 'unsupported_grant_type']);
-    expect([webApp.status, webApp.body]).toEqual([400, { error: 'invalid_request', error_description: 'requested grant type is not allowed for this client' }]);
+    expect([webApp.status, webApp.body]).toEqual([
+      400,
+      { code: 'oidc.invalid_request', message: 'Request is invalid.', error: 'invalid_request', error_description: 'requested grant type is not allowed for this client' },
+    ]);
   });
 
   it('guards the Management API with Logto auth error codes', async () => {

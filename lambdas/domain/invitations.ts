@@ -17,6 +17,7 @@ import { createAcceptance } from './library/acceptance.ts';
 import { createBatches } from './library/batches.ts';
 import { createContext, type InvitationDeps } from './library/context.ts';
 import { createDelivery, withSendRequested } from './library/delivery.ts';
+import { createDirectory } from './library/directory.ts';
 import { createLifecycle } from './library/lifecycle.ts';
 import { createModes } from './library/modes/index.ts';
 import { createReferrals } from './library/referrals.ts';
@@ -319,6 +320,8 @@ export function createInvitationLibrary(deps: InvitationDeps) {
     batchProgress: batches.progress,
     accessRequests,
     refer: referrals.refer,
+    /** The roles, organizations and organization roles an invitation can name, as Logto lists them. */
+    directory: createDirectory(ctx),
     get: ctx.load,
     list: (query: ListQuery): Promise<ListPage> => store.list(query, clock.now()),
     events: async (id: string) => {

@@ -13,6 +13,7 @@ import type { Actor, Clock, IdempotencyStore } from '../domain/ports.ts';
 import { makeAcceptRoutes } from './accept-routes.ts';
 import { makeBatchRoutes } from './batch-routes.ts';
 import { makeCollectingRoutes, type AccessRequestOptions } from './collecting-routes.ts';
+import { makeDirectoryRoutes } from './directory-routes.ts';
 import { matchRoute, routeKey, scopes, type Route } from './http/routes.ts';
 import { errorResult, header, httpErrors, json, parse, parseJsonBody, rawBody, type HttpResult, type Log } from './http/respond.ts';
 import type { Call, RouteHandlers } from './http/route-handler.ts';
@@ -46,6 +47,7 @@ export function makeApiHandler(deps: ApiDeps) {
     ...makeAcceptRoutes(deps),
     ...makeCollectingRoutes(deps),
     ...makeBatchRoutes(deps),
+    ...makeDirectoryRoutes(deps),
     'POST /v1/invitations': async ({ event, actor }) => {
       const body = parse(createInvitationBody, parseJsonBody(event), 'body') as CreateInput;
       const { invitation, link } = await invitations.create(body, actor);

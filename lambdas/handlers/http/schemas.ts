@@ -4,6 +4,7 @@
  */
 import * as z from 'zod';
 import { deliveryStatuses, invitationModes, invitationStatuses, maxEmailLength } from '../../domain/invitation.ts';
+import { maxDirectoryEntries } from '../../domain/library/directory.ts';
 import { accessRequestStatuses } from '../../domain/ports.ts';
 
 /** Trimmed and lower-cased before anything else sees it: Logto matches one-time-token emails exactly. */
@@ -282,3 +283,22 @@ export const referralBody = z
   .meta({ id: 'Referral' });
 
 export const referralHeld = z.object({ status: z.literal('held'), message: z.string() }).meta({ id: 'ReferralHeld' });
+
+/** `GET /v1/roles`, `/v1/organizations`, `/v1/organization-roles`. */
+export const directoryQuery = z.strictObject({
+  search: z
+    .string()
+    .trim()
+    .max(128)
+    .optional()
+    .describe("Logto's case-insensitive substring match over id and name (and description, for roles and organization roles); empty lists all."),
+});
+
+export const directoryListSchema = z
+  .object({
+    data: z.array(z.object({ id: z.string(), name: z.string(), description: z.string().nullable() }).meta({ id: 'DirectoryEntry' })),
+    truncated: z
+      .boolean()
+      .describe(`Logto holds more than the ${maxDirectoryEntries.toLocaleString('en')} read (in Logto's order): narrow the list with \`search\`.`),
+  })
+  .meta({ id: 'DirectoryList' });

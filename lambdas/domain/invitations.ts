@@ -26,7 +26,7 @@ import { createTokenLedger } from './library/tokens.ts';
 export type { InvitationDeps, InvitationSettings } from './library/context.ts';
 export type { MailEvent } from './library/lifecycle.ts';
 export type { AcceptPage, AcceptSubmission } from './library/accept-form.ts';
-export type { BatchProgress, BatchResult, BatchRow, RejectedRow } from './library/batches.ts';
+export type { BatchProgress, BatchResult, BatchRow, DryRunResult, RejectedRow } from './library/batches.ts';
 export type { LogtoEvent } from './library/modes/index.ts';
 export { formatExpiry } from './library/delivery.ts';
 
@@ -317,6 +317,8 @@ export function createInvitationLibrary(deps: InvitationDeps) {
     create,
     /** Up to 1,000 at once: each row checked, the accepted ones stored and queued for email. */
     createBatch: batches.submit,
+    /** A batch's checks alone: what it would accept and reject, with nothing stored, reserved or sent. */
+    checkBatch: batches.dryRun,
     batchProgress: batches.progress,
     accessRequests,
     refer: referrals.refer,

@@ -119,8 +119,10 @@ export function makeApiHandler(deps: ApiDeps) {
     if (!handler) throw new AppError('route.not_found', 404, 'No such route.');
     const actor = await authenticate(match.route, event);
     const run = () => handler({ event, params: match.pathParameters, actor });
-    // Idempotency keys belong to authenticated callers: an open route (the accept form) never replays an answer.
-    return 'none' in match.route.auth ? run() : idempotent(event, actor, run);
+    // Idempotency keys belong to authenticated callers: an open route (the accept form) never replays an
+    // answer. A dry run changes nothing to protect, and must neither replay nor take the key of the real run.
+    const dryRun = match.route.dryRun !== undefined && event.queryStringParameters?.dryRun === 'true';
+    return 'none' in match.route.auth || dryRun ? run() : idempotent(event, actor, run);
   }
 
   return middy<APIGatewayProxyEventV2, HttpResult>().use(httpErrors(log)).handler(handle);

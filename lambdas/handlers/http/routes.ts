@@ -13,6 +13,8 @@ import {
   approveAccessRequestBody,
   batchBody,
   batchCreatedSchema,
+  batchDryRunSchema,
+  batchQuery,
   batchProgressSchema,
   createInvitationBody,
   directoryListSchema,
@@ -42,6 +44,11 @@ export interface Route {
   csv?: string;
   query?: z.ZodType;
   response: { status: number; schema?: z.ZodType };
+  /**
+   * The route takes `?dryRun=true`: it runs its checks, changes nothing and answers this instead. Such a
+   * request is never recorded or replayed under an Idempotency-Key (the key's request hash has no query).
+   */
+  dryRun?: { status: number; schema: z.ZodType };
 }
 
 export const routes = [
@@ -62,7 +69,9 @@ export const routes = [
     summary: 'Create up to 1,000 invitations (JSON, or CSV as text/csv); each row is accepted or rejected with its reason; emails go out at the pace SES and Logto allow',
     body: batchBody,
     csv: 'A header row naming the columns (email required; mode, locale, name, expiresIn, redirectUrl, reminder, roleIds, organizationIds, organizationRoleIds, metadata.<key>), then up to 1,000 rows. Lists are separated by spaces or semicolons.',
+    query: batchQuery,
     response: { status: 202, schema: batchCreatedSchema },
+    dryRun: { status: 200, schema: batchDryRunSchema },
   },
   {
     method: 'GET',

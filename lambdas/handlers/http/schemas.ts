@@ -139,6 +139,22 @@ export const batchCreatedSchema = z
   })
   .meta({ id: 'BatchCreated' });
 
+export const batchQuery = z.strictObject({
+  dryRun: z
+    .enum(['true', 'false'])
+    .optional()
+    .describe('true: check every row as the batch would, and change nothing (200 BatchDryRun: no invitation, link, email, batch or Idempotency-Key record).'),
+});
+
+export const batchDryRunSchema = z
+  .object({
+    dryRun: z.literal(true),
+    rows: z.int(),
+    accepted: z.int().describe('Rows that would become invitations.'),
+    rejected: z.array(rejectedRowSchema).describe("Each row the batch would reject, with the batch's reason."),
+  })
+  .meta({ id: 'BatchDryRun' });
+
 export const batchProgressSchema = z
   .object({
     batchId: z.string(),

@@ -28,7 +28,8 @@ export type { MailEvent } from './library/lifecycle.ts';
 export type { AcceptPage, AcceptSubmission } from './library/accept-form.ts';
 export type { BatchProgress, BatchResult, BatchRow, DryRunResult, RejectedRow } from './library/batches.ts';
 export type { LogtoEvent } from './library/modes/index.ts';
-export { formatExpiry } from './library/delivery.ts';
+export { formatExpiry, previewLinkPlaceholder } from './library/delivery.ts';
+export type { EmailPreview } from './library/delivery.ts';
 
 /** A create request after validation: email normalised, optional fields still optional. */
 export interface CreateInput {
@@ -337,6 +338,8 @@ export function createInvitationLibrary(deps: InvitationDeps) {
     /** accept-link: the page behind the link, and its form's POST. */
     acceptPage: acceptForm.page,
     acceptSubmit: acceptForm.submit,
+    /** The email of the latest send, rendered as sent with its link hidden; nothing is minted or sent. */
+    emailPreview: delivery.preview,
     deliver: delivery.deliver,
     /** The queue gave up on a send: it shows as failed. */
     abandonDelivery: delivery.abandon,

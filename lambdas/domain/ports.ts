@@ -196,6 +196,18 @@ export interface InvitationEmail {
  */
 export interface Mailer {
   sendInvitation(email: InvitationEmail): Promise<{ messageId: string }>;
+  /**
+   * The email {@link sendInvitation} would send, rendered by the mail service from the same template with the
+   * same data, and not sent. Throws `UpstreamError` (503) when the mail service is unavailable or throttling.
+   */
+  renderInvitation(email: InvitationEmail): Promise<RenderedEmail>;
+}
+
+/** An email as the mail service renders it. */
+export interface RenderedEmail {
+  subject: string;
+  html: string;
+  text: string;
 }
 
 export type OneTimeTokenStatus = 'active' | 'consumed' | 'revoked' | 'expired';

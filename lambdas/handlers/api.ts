@@ -60,6 +60,7 @@ export function makeApiHandler(deps: ApiDeps) {
     },
     'GET /v1/invitations/{id}': async (call) => json(200, view(await invitations.get(id(call)))),
     'GET /v1/invitations/{id}/events': async (call) => json(200, await invitations.events(id(call))),
+    'GET /v1/invitations/{id}/email': async (call) => json(200, await invitations.emailPreview(id(call))),
     'POST /v1/invitations/{id}/resend': async (call) => json(200, view(await invitations.resend(id(call), call.actor))),
     'POST /v1/invitations/{id}/revoke': async (call) => json(200, view(await invitations.revoke(id(call), call.actor))),
     'GET /v1/health': async () => json(200, { status: 'ok' }),

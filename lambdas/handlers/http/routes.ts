@@ -19,6 +19,7 @@ import {
   createInvitationBody,
   directoryListSchema,
   directoryQuery,
+  emailPreviewSchema,
   referralBody,
   eventSchema,
   healthSchema,
@@ -122,7 +123,16 @@ export const routes = [
     summary: 'Revoke an invitation; its link stops working at Logto at once',
     response: { status: 200, schema: invitationSchema },
   },
-  // What the admin console reads besides invitations: the directory its invite form picks from.
+  // What the admin console reads besides invitations: the email an invitation was sent, and the directory
+  // its invite form picks from.
+  {
+    method: 'GET',
+    path: '/v1/invitations/{id}/email',
+    fn: 'api',
+    auth: { scope: scopes.read },
+    summary: "The email of the invitation's latest send, rendered as sent with its link hidden (404 invitation.no_email for notify: false)",
+    response: { status: 200, schema: emailPreviewSchema },
+  },
   {
     method: 'GET',
     path: '/v1/roles',

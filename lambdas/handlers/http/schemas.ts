@@ -4,7 +4,9 @@
  */
 import * as z from 'zod';
 import { deliveryStatuses, invitationModes, invitationStatuses, maxEmailLength } from '../../domain/invitation.ts';
+import { previewLinkPlaceholder } from '../../domain/library/delivery.ts';
 import { maxDirectoryEntries } from '../../domain/library/directory.ts';
+import { emailKinds } from '../../../templates/invitation-contract.ts';
 import { accessRequestStatuses } from '../../domain/ports.ts';
 
 /** Trimmed and lower-cased before anything else sees it: Logto matches one-time-token emails exactly. */
@@ -299,6 +301,25 @@ export const referralBody = z
   .meta({ id: 'Referral' });
 
 export const referralHeld = z.object({ status: z.literal('held'), message: z.string() }).meta({ id: 'ReferralHeld' });
+
+/** `GET /v1/invitations/{id}/email`. */
+export const emailPreviewSchema = z
+  .object({
+    template: z.enum(emailKinds).describe("The email the invitation's mode sends (its reminder is the same email, marked as one)."),
+    locale: z.string().describe('The language it is in: the shipped one nearest the invitation\'s locale.'),
+    subject: z.string(),
+    html: z.string().describe(`The HTML part, the link (href and text) replaced by \`${previewLinkPlaceholder}\`: no token or credential is in a preview.`),
+    text: z.string().describe(`The text part, the link replaced by \`${previewLinkPlaceholder}\`.`),
+    send: z
+      .object({
+        number: z.int().describe('The latest send asked for: 1 is the first email; resends and the reminder count on.'),
+        reminder: z.boolean(),
+        status: z.enum(deliveryStatuses).describe('As the invitation\'s delivery.status reads.'),
+        sentAt: z.iso.datetime().optional().describe('When it went out, once it did.'),
+      })
+      .describe('The send this email is from.'),
+  })
+  .meta({ id: 'EmailPreview' });
 
 /** `GET /v1/roles`, `/v1/organizations`, `/v1/organization-roles`. */
 export const directoryQuery = z.strictObject({

@@ -604,13 +604,7 @@ export class LogtoManagementClient implements IdentityProvider {
   async listOrganizations(query: DirectoryQuery): Promise<DirectoryPage> {
     return this.#directory(query, 'GET /api/organizations', organizationsGuard, (page, api, fetch) =>
       api.GET('/api/organizations', {
-        params: {
-          query: {
-            page,
-            page_size: logtoMaxPageSize,
-            ...(query.search && { q: likeLiteral(query.search) }),
-          } satisfies JsonQuery<'/api/organizations', 'get'>,
-        },
+        params: { query: keywordPage(page, query) satisfies JsonQuery<'/api/organizations', 'get'> },
         querySerializer: logtoQuery,
         fetch,
       }),
@@ -628,13 +622,7 @@ export class LogtoManagementClient implements IdentityProvider {
       organizationRolesGuard,
       (page, api, fetch) =>
         api.GET('/api/organization-roles', {
-          params: {
-            query: {
-              page,
-              page_size: logtoMaxPageSize,
-              ...(query.search && { q: likeLiteral(query.search) }),
-            } satisfies JsonQuery<'/api/organization-roles', 'get'>,
-          },
+          params: { query: keywordPage(page, query) satisfies JsonQuery<'/api/organization-roles', 'get'> },
           querySerializer: logtoQuery,
           fetch,
         }),
@@ -940,6 +928,13 @@ const emailsPerSearch = logtoMaxPageSize;
 
 /** `text` matched literally inside Logto's `like` / `ilike` patterns: its `%`, `_` and backslashes escaped. */
 const likeLiteral = (text: string): string => text.replace(/[\\%_]/g, '\\$&');
+
+/** One page of a list Logto searches with `q` (`ilike '%q%'`): organizations, organization roles. */
+const keywordPage = (page: number, query: DirectoryQuery) => ({
+  page,
+  page_size: logtoMaxPageSize,
+  ...(query.search && { q: likeLiteral(query.search) }),
+});
 
 /** Logto's `Total-Number` header, when it is a count. */
 const totalNumber = (headers: Headers): number | undefined => {

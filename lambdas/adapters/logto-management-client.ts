@@ -32,7 +32,7 @@ import type { Client } from 'openapi-fetch';
 import * as z from 'zod';
 
 import { AppError, UpstreamError } from '../domain/errors.ts';
-import type { IdentityProvider, IdentityUser, OneTimeToken, UserGrants } from '../domain/ports.ts';
+import type { DirectoryEntry, DirectoryPage, DirectoryQuery, IdentityProvider, IdentityUser, OneTimeToken, UserGrants } from '../domain/ports.ts';
 
 export interface M2mCredentials {
   appId: string;
@@ -125,6 +125,9 @@ type LogtoOneTimeToken = JsonAnswer<'/api/one-time-tokens/{id}', 'get', 200>;
 type LogtoSignInExperience = JsonAnswer<'/api/sign-in-exp', 'get', 200>;
 type LogtoUserRole = JsonAnswer<'/api/users/{userId}/roles', 'get', 200>[number];
 type LogtoUserOrganization = JsonAnswer<'/api/users/{userId}/organizations', 'get', 200>[number];
+type LogtoRole = JsonAnswer<'/api/roles', 'get', 200>[number];
+type LogtoOrganization = JsonAnswer<'/api/organizations', 'get', 200>[number];
+type LogtoOrganizationRole = JsonAnswer<'/api/organization-roles', 'get', 200>[number];
 
 /**
  * `z.object(shape)` reading fields of `Logto`, a type of Logto's OpenAPI document: `tsc` fails when a field
@@ -162,6 +165,19 @@ const userGuard = logtoObject<LogtoUser>()({
 const userRolesGuard = z.array(logtoObject<LogtoUserRole>()({ id: z.string() }));
 const userOrganizationsGuard = z.array(
   logtoObject<LogtoUserOrganization>()({ id: z.string(), organizationRoles: z.array(z.object({ id: z.string() })) }),
+);
+
+const rolesGuard = z.array(logtoObject<LogtoRole>()({ id: z.string(), name: z.string(), description: z.string() }));
+const organizationsGuard = z.array(
+  logtoObject<LogtoOrganization>()({ id: z.string(), name: z.string(), description: z.string().nullable() }),
+);
+const organizationRolesGuard = z.array(
+  logtoObject<LogtoOrganizationRole>()({
+    id: z.string(),
+    name: z.string(),
+    description: z.string().nullable(),
+    type: z.enum(['User', 'MachineToMachine']),
+  }),
 );
 
 const toIdentityUser = (user: z.infer<typeof userGuard>): IdentityUser => ({
@@ -217,6 +233,7 @@ interface Call {
 interface Reply {
   status: number;
   body: unknown;
+  headers: Headers;
   /** An earlier attempt of this call may have taken effect at Logto. */
   afterUnknownOutcome: boolean;
 }
@@ -565,6 +582,97 @@ export class LogtoManagementClient implements IdentityProvider {
     this.#expectOk(reply, 'PATCH /api/users/{userId}/is-suspended');
   }
 
+  /** `GET /api/roles?type=User`, searched with Logto's `search=%…%` (over id, name and description). */
+  async listUserRoles(query: DirectoryQuery): Promise<DirectoryPage> {
+    return this.#directory(query, 'GET /api/roles', rolesGuard, (page, api, fetch) =>
+      api.GET('/api/roles', {
+        params: {
+          query: {
+            type: 'User',
+            page,
+            page_size: logtoMaxPageSize,
+            ...(query.search && { search_params: { search: `%${likeLiteral(query.search)}%` } }),
+          } satisfies JsonQuery<'/api/roles', 'get'>,
+        },
+        querySerializer: logtoQuery,
+        fetch,
+      }),
+    );
+  }
+
+  /** `GET /api/organizations`, searched with Logto's `q` (`ilike '%q%'` over id and name). */
+  async listOrganizations(query: DirectoryQuery): Promise<DirectoryPage> {
+    return this.#directory(query, 'GET /api/organizations', organizationsGuard, (page, api, fetch) =>
+      api.GET('/api/organizations', {
+        params: { query: keywordPage(page, query) satisfies JsonQuery<'/api/organizations', 'get'> },
+        querySerializer: logtoQuery,
+        fetch,
+      }),
+    );
+  }
+
+  /**
+   * `GET /api/organization-roles`, searched with Logto's `q` (over id, name and description). Logto cannot
+   * filter them by type: the machine-to-machine ones are left out here, after paging.
+   */
+  async listOrganizationRoles(query: DirectoryQuery): Promise<DirectoryPage> {
+    return this.#directory(
+      query,
+      'GET /api/organization-roles',
+      organizationRolesGuard,
+      (page, api, fetch) =>
+        api.GET('/api/organization-roles', {
+          params: { query: keywordPage(page, query) satisfies JsonQuery<'/api/organization-roles', 'get'> },
+          querySerializer: logtoQuery,
+          fetch,
+        }),
+      (role) => role.type === 'User',
+    );
+  }
+
+  /**
+   * Pages through a Logto list, a hundred at a time, until `query.limit` entries are read or Logto has no
+   * more. The first page's `Total-Number` tells how many pages to read (then at once) and whether the bound
+   * cut the list; without it, pages are read one after another until one comes back short. An entry met
+   * twice (the list shifted between pages) is kept once.
+   */
+  async #directory<Item extends DirectoryEntry>(
+    query: DirectoryQuery,
+    route: string,
+    guard: z.ZodType<Item[]>,
+    page: (page: number, api: ManagementApi, fetch: Transport) => Promise<TypedResult>,
+    keep: (item: Item) => boolean = () => true,
+  ): Promise<DirectoryPage> {
+    const readPage = async (number: number) => {
+      const reply = await this.#typed({ replaySafe: true }, (api, fetch) => page(number, api, fetch));
+      return { items: parse(guard, this.#expectOk(reply, route)), total: totalNumber(reply.headers) };
+    };
+    const pagesAllowed = Math.max(1, Math.ceil(query.limit / logtoMaxPageSize));
+    const first = await readPage(1);
+    const pages = [first.items];
+    let more: boolean;
+    if (first.total !== undefined) {
+      const pagesThere = Math.ceil(first.total / logtoMaxPageSize);
+      const rest = Array.from({ length: Math.min(pagesThere, pagesAllowed) - 1 }, (_, i) => i + 2);
+      pages.push(...(await Promise.all(rest.map(async (number) => (await readPage(number)).items))));
+      more = first.total > pagesAllowed * logtoMaxPageSize;
+    } else {
+      let last = first.items;
+      while (last.length === logtoMaxPageSize && pages.length < pagesAllowed) {
+        last = (await readPage(pages.length + 1)).items;
+        pages.push(last);
+      }
+      more = last.length === logtoMaxPageSize;
+    }
+    const seen = new Set<string>();
+    const read = pages.flat().filter((item) => !seen.has(item.id) && seen.add(item.id));
+    const entries = read
+      .slice(0, query.limit)
+      .filter(keep)
+      .map(({ id, name, description }) => ({ id, name, description }));
+    return { entries, truncated: more || read.length > query.limit };
+  }
+
   /**
    * A Management API call outside the port (deploy-time wiring: hooks, sign-in experience), with the same
    * token, retries and errors. `path` starts with `/api/` and may carry an encoded query. A POST is not
@@ -589,7 +697,7 @@ export class LogtoManagementClient implements IdentityProvider {
       },
       (sent) => sent.status,
     );
-    const reply = { status: answer.status, body: parseBody(answer.text), afterUnknownOutcome: call.afterUnknownOutcome };
+    const reply = { status: answer.status, body: parseBody(answer.text), headers: answer.headers, afterUnknownOutcome: call.afterUnknownOutcome };
     return this.#expectOk(reply, `${method} ${pathname}`);
   }
 
@@ -619,7 +727,7 @@ export class LogtoManagementClient implements IdentityProvider {
       async () => invoke(api, transport),
       (result) => result.response.status,
     );
-    return { status: response.status, body: response.ok ? data : error, afterUnknownOutcome: call.afterUnknownOutcome };
+    return { status: response.status, body: response.ok ? data : error, headers: response.headers, afterUnknownOutcome: call.afterUnknownOutcome };
   }
 
   /** Runs `send`; when Logto refuses its token (revoked, or the signing keys rotated), drops it and runs `send` once more. */
@@ -814,13 +922,30 @@ const requireId = (value: string): string => {
   return value;
 };
 
+/** Logto's largest page (`koaPagination`'s `maxPageSize`), and so the most addresses one multi-value search can find. */
+const logtoMaxPageSize = 100;
+const emailsPerSearch = logtoMaxPageSize;
+
+/** `text` matched literally inside Logto's `like` / `ilike` patterns: its `%`, `_` and backslashes escaped. */
+const likeLiteral = (text: string): string => text.replace(/[\\%_]/g, '\\$&');
+
+/** One page of a list Logto searches with `q` (`ilike '%q%'`): organizations, organization roles. */
+const keywordPage = (page: number, query: DirectoryQuery) => ({
+  page,
+  page_size: logtoMaxPageSize,
+  ...(query.search && { q: likeLiteral(query.search) }),
+});
+
+/** Logto's `Total-Number` header, when it is a count. */
+const totalNumber = (headers: Headers): number | undefined => {
+  const value = headers.get('total-number');
+  return value !== null && /^\d+$/.test(value) ? Number(value) : undefined;
+};
+
 /**
  * A query string as Logto reads it (URLSearchParams: every reserved character encoded, since a raw `+`
  * would arrive as a space). `search_params` is an exploded form object: its keys are the query keys.
  */
-/** Logto's largest page, and so the most addresses one multi-value search can find. */
-const emailsPerSearch = 100;
-
 const logtoQuery = (query: Record<string, unknown>): string => {
   const params = new URLSearchParams();
   for (const [key, value] of Object.entries(query)) {

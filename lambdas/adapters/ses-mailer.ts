@@ -1,10 +1,12 @@
 /**
- * The {@link Mailer} on SES v2 stored templates (one per locale, see templates/index.ts).
+ * The {@link Mailer} on SES v2 stored templates (one per locale, see templates/index.ts). A preview is the
+ * same template and the same data rendered by SES itself (TestRenderEmailTemplate), not sent.
  */
-import { GetAccountCommand, SESv2Client, SendEmailCommand, type SESv2ClientConfig } from '@aws-sdk/client-sesv2';
+import { GetAccountCommand, SESv2Client, SendEmailCommand, TestRenderEmailTemplateCommand, type SESv2ClientConfig } from '@aws-sdk/client-sesv2';
 import { AppError, UpstreamError } from '../domain/errors.ts';
 import { nearestLocale } from '../domain/invitation.ts';
-import type { InvitationEmail, Mailer } from '../domain/ports.ts';
+import type { InvitationEmail, Mailer, RenderedEmail } from '../domain/ports.ts';
+import { parseMime } from './mime.ts';
 import {
   defaultBrand,
   invitationTemplateName,
@@ -92,12 +94,53 @@ export class SesMailer implements Mailer {
       // A list or a display name would let the value add recipients.
       throw new AppError('ses.invalid_recipient', 422, 'The invitation email address is not a single plain address.');
     }
+    const command = new SendEmailCommand({
+      FromEmailAddress: this.from,
+      Destination: { ToAddresses: [to] },
+      ConfigurationSetName: this.configurationSet,
+      // SES tag values allow only [A-Za-z0-9_-]; invitation ids are base64url.
+      EmailTags: [{ Name: 'invitationId', Value: email.invitationId.replace(/[^\w-]/g, '_') }],
+      Content: { Template: this.template(email) },
+    });
+    let messageId: string | undefined;
+    try {
+      ({ MessageId: messageId } = await this.client.send(command));
+    } catch (error) {
+      throw toMailerError(error);
+    }
+    if (!messageId) {
+      throw new UpstreamError('ses.unavailable', 'SES accepted the invitation email without a message id.', true);
+    }
+    return { messageId };
+  }
+
+  /**
+   * The email `sendInvitation` would send, rendered by SES from the same stored template with the same data,
+   * and not sent. SES renders one a second per account: beyond that it throttles (503 `ses.throttled`).
+   */
+  async renderInvitation(email: InvitationEmail): Promise<RenderedEmail> {
+    const { TemplateName, TemplateData } = this.template(email);
+    let rendered: string | undefined;
+    try {
+      ({ RenderedTemplate: rendered } = await this.client.send(new TestRenderEmailTemplateCommand({ TemplateName, TemplateData })));
+    } catch (error) {
+      throw toRenderError(error, TemplateName);
+    }
+    if (!rendered) throw new AppError('ses.render_failed', 502, `SES rendered template ${TemplateName} as nothing.`);
+    return parseMime(rendered);
+  }
+
+  /**
+   * The stored template for the email and its `TemplateData`: each value on one line, and HTML-escaped again
+   * under `html` (see templates/index.ts). What a send and a preview both hand to SES.
+   */
+  private template(email: InvitationEmail): { TemplateName: string; TemplateData: string } {
     const values: InvitationValues = {
       appName: singleLine(email.appName),
       inviterName: singleLine(email.inviterName),
       expiresAt: singleLine(email.expiresAt),
       link: singleLine(email.link),
-      email: to,
+      email: singleLine(email.to),
     };
     const brand: Brand = {
       logoUrl: singleLine(this.brand.logoUrl),
@@ -117,29 +160,7 @@ export class SesMailer implements Mailer {
         brand: { logoUrl: escapeHtml(brand.logoUrl), primaryColor: escapeHtml(brand.primaryColor), supportEmail: escapeHtml(brand.supportEmail) },
       },
     };
-    const command = new SendEmailCommand({
-      FromEmailAddress: this.from,
-      Destination: { ToAddresses: [to] },
-      ConfigurationSetName: this.configurationSet,
-      // SES tag values allow only [A-Za-z0-9_-]; invitation ids are base64url.
-      EmailTags: [{ Name: 'invitationId', Value: email.invitationId.replace(/[^\w-]/g, '_') }],
-      Content: {
-        Template: {
-          TemplateName: invitationTemplateName(this.templateNamePrefix, this.localeFor(email.locale), email.kind),
-          TemplateData: JSON.stringify(data),
-        },
-      },
-    });
-    let messageId: string | undefined;
-    try {
-      ({ MessageId: messageId } = await this.client.send(command));
-    } catch (error) {
-      throw toMailerError(error);
-    }
-    if (!messageId) {
-      throw new UpstreamError('ses.unavailable', 'SES accepted the invitation email without a message id.', true);
-    }
-    return { messageId };
+    return { TemplateName: invitationTemplateName(this.templateNamePrefix, this.localeFor(email.locale), email.kind), TemplateData: JSON.stringify(data) };
   }
 
   /** `de-AT` and `de_at` use `de`; a locale without a template uses the default. */
@@ -173,6 +194,21 @@ const htmlEntities: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '
 /** Enough for text and quoted attributes, the only places the templates put values. */
 function escapeHtml(value: string): string {
   return value.replace(/[&<>"']/g, (char) => htmlEntities[char] ?? char);
+}
+
+/**
+ * A preview SES could not render: throttled or unavailable may pass (503); a refusal (no such template, a
+ * value it lacks) is the deployment's fault, not the caller's (502, details in the log only).
+ */
+function toRenderError(error: unknown, templateName: string): AppError {
+  const e = (error ?? {}) as SdkError;
+  const name = e.name ?? 'Error';
+  const status = e.$metadata?.httpStatusCode;
+  if (status === 429 || throttlingNames.has(name)) return new UpstreamError('ses.throttled', `SES throttled rendering an email preview (${name}).`);
+  if (status === undefined || status >= 500) {
+    return new UpstreamError('ses.unavailable', `SES could not render an email preview (${status === undefined ? (e.code ?? name) : `HTTP ${status}`}).`);
+  }
+  return new AppError('ses.render_failed', 502, `SES refused to render template ${templateName} (${name}, HTTP ${status}).`);
 }
 
 /** Connection failures before anything was sent. */

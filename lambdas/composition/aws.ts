@@ -103,7 +103,7 @@ const notWired = (port: string, fn: string) => async (): Promise<never> => {
   throw new Error(`The ${port} is not wired in the ${fn} function.`);
 };
 
-export const noMailer = (fn: string): Mailer => ({ sendInvitation: notWired('mailer', fn) });
+export const noMailer = (fn: string): Mailer => ({ sendInvitation: notWired('mailer', fn), renderInvitation: notWired('mailer', fn) });
 
 export const noPasswordChecker = (fn: string): PasswordChecker => ({
   policy: notWired('password checker', fn),

@@ -17,6 +17,7 @@ import { createAcceptance } from './library/acceptance.ts';
 import { createBatches } from './library/batches.ts';
 import { createContext, type InvitationDeps } from './library/context.ts';
 import { createDelivery, withSendRequested } from './library/delivery.ts';
+import { createDirectory } from './library/directory.ts';
 import { createLifecycle } from './library/lifecycle.ts';
 import { createModes } from './library/modes/index.ts';
 import { createReferrals } from './library/referrals.ts';
@@ -25,9 +26,10 @@ import { createTokenLedger } from './library/tokens.ts';
 export type { InvitationDeps, InvitationSettings } from './library/context.ts';
 export type { MailEvent } from './library/lifecycle.ts';
 export type { AcceptPage, AcceptSubmission } from './library/accept-form.ts';
-export type { BatchProgress, BatchResult, BatchRow, RejectedRow } from './library/batches.ts';
+export type { BatchProgress, BatchResult, BatchRow, DryRunResult, RejectedRow } from './library/batches.ts';
 export type { LogtoEvent } from './library/modes/index.ts';
-export { formatExpiry } from './library/delivery.ts';
+export { formatExpiry, previewLinkPlaceholder } from './library/delivery.ts';
+export type { EmailPreview } from './library/delivery.ts';
 
 /** A create request after validation: email normalised, optional fields still optional. */
 export interface CreateInput {
@@ -316,9 +318,13 @@ export function createInvitationLibrary(deps: InvitationDeps) {
     create,
     /** Up to 1,000 at once: each row checked, the accepted ones stored and queued for email. */
     createBatch: batches.submit,
+    /** A batch's checks alone: what it would accept and reject, with nothing stored, reserved or sent. */
+    checkBatch: batches.dryRun,
     batchProgress: batches.progress,
     accessRequests,
     refer: referrals.refer,
+    /** The roles, organizations and organization roles an invitation can name, as Logto lists them. */
+    directory: createDirectory(ctx),
     get: ctx.load,
     list: (query: ListQuery): Promise<ListPage> => store.list(query, clock.now()),
     events: async (id: string) => {
@@ -332,6 +338,8 @@ export function createInvitationLibrary(deps: InvitationDeps) {
     /** accept-link: the page behind the link, and its form's POST. */
     acceptPage: acceptForm.page,
     acceptSubmit: acceptForm.submit,
+    /** The email of the latest send, rendered as sent with its link hidden; nothing is minted or sent. */
+    emailPreview: delivery.preview,
     deliver: delivery.deliver,
     /** The queue gave up on a send: it shows as failed. */
     abandonDelivery: delivery.abandon,

@@ -196,6 +196,18 @@ export interface InvitationEmail {
  */
 export interface Mailer {
   sendInvitation(email: InvitationEmail): Promise<{ messageId: string }>;
+  /**
+   * The email {@link sendInvitation} would send, rendered by the mail service from the same template with the
+   * same data, and not sent. Throws `UpstreamError` (503) when the mail service is unavailable or throttling.
+   */
+  renderInvitation(email: InvitationEmail): Promise<RenderedEmail>;
+}
+
+/** An email as the mail service renders it. */
+export interface RenderedEmail {
+  subject: string;
+  html: string;
+  text: string;
 }
 
 export type OneTimeTokenStatus = 'active' | 'consumed' | 'revoked' | 'expired';
@@ -249,6 +261,30 @@ export interface PasswordChecker {
   check(password: string, user: { email: string; name?: string }): Promise<PasswordCheck>;
 }
 
+/** A role, organization or organization role, as a picker shows it. */
+export interface DirectoryEntry {
+  id: string;
+  name: string;
+  description: string | null;
+}
+
+export interface DirectoryQuery {
+  /**
+   * Logto's own case-insensitive substring match: over id and name, and the description too for roles and
+   * organization roles.
+   */
+  search?: string;
+  /** At most this many entries are read. */
+  limit: number;
+}
+
+export interface DirectoryPage {
+  /** In Logto's order. */
+  entries: DirectoryEntry[];
+  /** Logto holds more that match than `limit`: they were not read. */
+  truncated: boolean;
+}
+
 /**
  * Logto's Management API, as the use cases need it. Retries 429 and 5xx itself; throws `UpstreamError`
  * (`logto.unavailable`) once retries are spent, and `LogtoApiError` (an AppError carrying Logto's code)
@@ -285,6 +321,15 @@ export interface IdentityProvider {
   mergeCustomData(userId: string, customData: Record<string, unknown>): Promise<void>;
   /** Idempotent; signs the user out. */
   suspendUser(userId: string): Promise<void>;
+  /** The tenant's User roles (what `roleIds` names), read a hundred a call. */
+  listUserRoles(query: DirectoryQuery): Promise<DirectoryPage>;
+  /** The tenant's organizations (what `organizationIds` names), read a hundred a call. */
+  listOrganizations(query: DirectoryQuery): Promise<DirectoryPage>;
+  /**
+   * The organization template's roles that a user can hold (what `organizationRoleIds` names; machine-to-machine
+   * ones are left out), read a hundred a call.
+   */
+  listOrganizationRoles(query: DirectoryQuery): Promise<DirectoryPage>;
 }
 
 export type Job =

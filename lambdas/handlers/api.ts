@@ -13,6 +13,7 @@ import type { Actor, Clock, IdempotencyStore } from '../domain/ports.ts';
 import { makeAcceptRoutes } from './accept-routes.ts';
 import { makeBatchRoutes } from './batch-routes.ts';
 import { makeCollectingRoutes, type AccessRequestOptions } from './collecting-routes.ts';
+import { makeDirectoryRoutes } from './directory-routes.ts';
 import { matchRoute, routeKey, scopes, type Route } from './http/routes.ts';
 import { errorResult, header, httpErrors, json, parse, parseJsonBody, rawBody, type HttpResult, type Log } from './http/respond.ts';
 import type { Call, RouteHandlers } from './http/route-handler.ts';
@@ -46,6 +47,7 @@ export function makeApiHandler(deps: ApiDeps) {
     ...makeAcceptRoutes(deps),
     ...makeCollectingRoutes(deps),
     ...makeBatchRoutes(deps),
+    ...makeDirectoryRoutes(deps),
     'POST /v1/invitations': async ({ event, actor }) => {
       const body = parse(createInvitationBody, parseJsonBody(event), 'body') as CreateInput;
       const { invitation, link } = await invitations.create(body, actor);
@@ -58,6 +60,7 @@ export function makeApiHandler(deps: ApiDeps) {
     },
     'GET /v1/invitations/{id}': async (call) => json(200, view(await invitations.get(id(call)))),
     'GET /v1/invitations/{id}/events': async (call) => json(200, await invitations.events(id(call))),
+    'GET /v1/invitations/{id}/email': async (call) => json(200, await invitations.emailPreview(id(call))),
     'POST /v1/invitations/{id}/resend': async (call) => json(200, view(await invitations.resend(id(call), call.actor))),
     'POST /v1/invitations/{id}/revoke': async (call) => json(200, view(await invitations.revoke(id(call), call.actor))),
     'GET /v1/health': async () => json(200, { status: 'ok' }),
@@ -117,8 +120,10 @@ export function makeApiHandler(deps: ApiDeps) {
     if (!handler) throw new AppError('route.not_found', 404, 'No such route.');
     const actor = await authenticate(match.route, event);
     const run = () => handler({ event, params: match.pathParameters, actor });
-    // Idempotency keys belong to authenticated callers: an open route (the accept form) never replays an answer.
-    return 'none' in match.route.auth ? run() : idempotent(event, actor, run);
+    // Idempotency keys belong to authenticated callers: an open route (the accept form) never replays an
+    // answer. A dry run changes nothing to protect, and must neither replay nor take the key of the real run.
+    const dryRun = match.route.dryRun !== undefined && event.queryStringParameters?.dryRun === 'true';
+    return 'none' in match.route.auth || dryRun ? run() : idempotent(event, actor, run);
   }
 
   return middy<APIGatewayProxyEventV2, HttpResult>().use(httpErrors(log)).handler(handle);

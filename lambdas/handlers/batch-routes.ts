@@ -2,6 +2,7 @@
  * Bulk: `POST /v1/invitations/batch` (JSON, or CSV as `text/csv`) and the batch's progress. The body is
  * parsed whole, then every row is validated on its own: a bad row is rejected with its reason and the
  * others go on. A batch sent with an Idempotency-Key takes its id from the key, so its retry finishes it.
+ * `?dryRun=true` answers what the batch would accept and reject, and changes nothing.
  */
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { AppError } from '../domain/errors.ts';
@@ -10,10 +11,10 @@ import { batchIdFor, maxBatchRows } from '../domain/library/batches.ts';
 import { rowsFromCsv } from './http/batch-csv.ts';
 import { header, json, parse, parseJsonBody, rawBody, validationError } from './http/respond.ts';
 import type { Call, RouteHandlers } from './http/route-handler.ts';
-import { batchEnvelope, batchRowSchema } from './http/schemas.ts';
+import { batchEnvelope, batchQuery, batchRowSchema } from './http/schemas.ts';
 
 export interface BatchRouteDeps {
-  invitations: Pick<InvitationLibrary, 'createBatch' | 'batchProgress'>;
+  invitations: Pick<InvitationLibrary, 'createBatch' | 'checkBatch' | 'batchProgress'>;
 }
 
 /** 1,000 rows with room for names and metadata; still far below API Gateway's 10 MB. */
@@ -42,6 +43,7 @@ function sentRows(event: APIGatewayProxyEventV2): SentRow[] {
 export function makeBatchRoutes({ invitations }: BatchRouteDeps): RouteHandlers {
   return {
     'POST /v1/invitations/batch': async ({ event, actor }: Call) => {
+      const { dryRun } = parse(batchQuery, event.queryStringParameters ?? {}, 'query');
       const rows: BatchRow[] = [];
       const invalid: RejectedRow[] = [];
       for (const { index, line, row } of sentRows(event)) {
@@ -53,6 +55,10 @@ export function makeBatchRoutes({ invitations }: BatchRouteDeps): RouteHandlers 
         const error = validationError(checked.error, 'row');
         const email = row !== null && typeof row === 'object' && typeof (row as { email?: unknown }).email === 'string' ? (row as { email: string }).email : undefined;
         invalid.push({ index, ...(line !== undefined && { line }), ...(email && { email }), code: error.code, message: error.message, details: error.details });
+      }
+      if (dryRun === 'true') {
+        const checked = await invitations.checkBatch(rows, invalid);
+        return json(200, { dryRun: true, rows: checked.rows, accepted: checked.accepted, rejected: checked.rejected });
       }
       const key = header(event, 'idempotency-key');
       const batchId = batchIdFor(key === undefined ? undefined : `${actor.id ?? 'anonymous'}:${key}`);

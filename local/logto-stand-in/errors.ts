@@ -3,8 +3,10 @@
  * - Management API and experience errors: `{ code, message, data?, details? }` with Logto's codes and its
  *   English phrases (packages/phrases/src/locales/en/errors/*); the status defaults to 400 like Logto's
  *   `RequestError`.
- * - OIDC protocol errors (`/oidc/*`): `{ error, error_description }` like oidc-provider. (Logto's
- *   `koaOidcErrorHandler` adds `code: 'oidc.<error>'` and `message`; the stand-in does not, see the README.)
+ * - OIDC protocol errors (`/oidc/*`): oidc-provider's `{ error, error_description, scope? }`, to which Logto's
+ *   `koaOidcErrorHandler` (packages/core/src/middleware/koa-oidc-error-handler.ts) adds `code`
+ *   (`oidc.<error>`, or `session.not_found`), `message` and, for `invalid_grant`, `error_uri`; the SDK's
+ *   requester (`@logto/client`) reads `code` and `message` into a `LogtoRequestError`.
  */
 
 const phrases = {
@@ -102,18 +104,53 @@ export type OidcErrorCode =
   | 'login_required'
   | 'unsupported_response_type';
 
+/**
+ * Logto's English phrases of the OIDC codes (packages/phrases/src/locales/en/errors/oidc.ts, and
+ * `session.not_found`). Logto's handler passes only `code` to i18next, whose default `skipOnVariables`
+ * leaves any other `{{placeholder}}` as written: so do these.
+ */
+const oidcPhrases: Record<string, string> = {
+  'oidc.invalid_scope': 'Invalid scope: {{error_description}}.',
+  'oidc.invalid_token': 'Invalid token provided.',
+  'oidc.insufficient_scope': 'Token missing scope `{{scope}}`.',
+  'oidc.invalid_request': 'Request is invalid.',
+  'oidc.invalid_grant': 'Grant request is invalid.',
+  'oidc.invalid_redirect_uri': "`redirect_uri` did not match any of the client's registered `redirect_uris`.",
+  'oidc.invalid_target': 'Invalid resource indicator.',
+  'oidc.unsupported_grant_type': 'Unsupported `grant_type` requested.',
+  'oidc.unsupported_response_type': 'Unsupported `response_type` requested.',
+  'session.not_found': 'Session not found. Please go back and sign in again.',
+};
+
+/** Logto's `errorUris`: supplementary URIs of some OIDC errors. */
+const oidcErrorUris: Partial<Record<string, string>> = { invalid_grant: 'https://openid.sh/debug/invalid_grant' };
+
+/** Logto's `isSessionNotFound`: such an error is answered with `code: 'session.not_found'`. */
+const isSessionNotFound = (description: string) =>
+  (description.includes('session') && description.includes('not found')) || description.includes('authorization request has expired');
+
+/** `?parse_error=false` on an OIDC request: Logto answers oidc-provider's body alone (some connectors reserve `code`). */
+export const wantsRawOidcError = (url: URL) => url.searchParams.get('parse_error') === 'false';
+
 export class OidcError extends Error {
   constructor(
     readonly error: OidcErrorCode,
     readonly description: string,
     /** oidc-provider answers 401 for a failed client authentication or a bad bearer token, 403 for a missing scope, 400 otherwise. */
     readonly status = error === 'invalid_client' || error === 'invalid_token' ? 401 : error === 'insufficient_scope' ? 403 : 400,
+    /** `invalid_scope` and `insufficient_scope`: the scopes at issue, which oidc-provider's body carries as `scope`. */
+    readonly scope?: string,
   ) {
     super(`${error}: ${description}`);
     this.name = 'OidcError';
   }
 
-  toBody() {
-    return { error: this.error, error_description: this.description };
+  /** Logto's body (`raw`: oidc-provider's alone, as `?parse_error=false` asks). */
+  toBody({ raw = false }: { raw?: boolean } = {}) {
+    const body = { error: this.error, error_description: this.description, ...(this.scope !== undefined && { scope: this.scope }) };
+    if (raw) return body;
+    const code = isSessionNotFound(this.description) ? 'session.not_found' : `oidc.${this.error}`;
+    const errorUri = oidcErrorUris[this.error];
+    return { code, message: oidcPhrases[code] ?? `An OIDC error occurred: ${code}.`, ...(errorUri && { error_uri: errorUri }), ...body };
   }
 }

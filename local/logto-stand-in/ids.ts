@@ -11,3 +11,5 @@ const randomString = (length: number, alphabet: string) =>
 export const standardId = () => randomString(21, lowercaseAlphanumeric);
 export const userId = () => randomString(12, lowercaseAlphanumeric);
 export const standardSecret = () => randomString(32, alphanumeric);
+/** Organizations' ids: `generateStandardId(12)` (the organization router's `idLength`). */
+export const organizationId = () => randomString(12, lowercaseAlphanumeric);

@@ -9,7 +9,7 @@
 import { type IncomingMessage, type ServerResponse, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-import { LogtoError, OidcError, fail } from './errors.ts';
+import { LogtoError, OidcError, fail, wantsRawOidcError } from './errors.ts';
 import { GrantStore } from './grants.ts';
 import { HookDispatcher } from './hooks.ts';
 import { type Context, type Reply, Router } from './http.ts';
@@ -163,7 +163,7 @@ export async function startLogtoStandIn(options: StandInOptions): Promise<StandI
       .catch((error: unknown) => {
         // A refused request fires no webhooks.
         afterResponse.length = 0;
-        return errorReply(error);
+        return errorReply(error, new URL(req.url ?? '/', url));
       })
       .then((reply) => {
         send(res, reply);
@@ -191,8 +191,9 @@ async function readBody(req: IncomingMessage): Promise<string> {
   return Buffer.concat(chunks).toString('utf8');
 }
 
-function errorReply(error: unknown): Reply {
-  if (error instanceof LogtoError || error instanceof OidcError) return { status: error.status, body: error.toBody() };
+function errorReply(error: unknown, requestUrl: URL): Reply {
+  if (error instanceof OidcError) return { status: error.status, body: error.toBody({ raw: wantsRawOidcError(requestUrl) }) };
+  if (error instanceof LogtoError) return { status: error.status, body: error.toBody() };
   // Like Logto: details go to the log, never to the caller.
   console.error('[logto-stand-in]', error);
   return { status: 500, body: { message: 'Internal server error.' } };

@@ -5,6 +5,9 @@
  * wildcards), `posix` a regular expression. Invalid searches throw `TypeError`, which routes turn into
  * 400 `request.invalid_input` as Logto does.
  */
+import { fail } from './errors.ts';
+import type { Context } from './http.ts';
+
 const matchModes = ['exact', 'like', 'similar_to', 'posix'] as const;
 type MatchMode = (typeof matchModes)[number];
 
@@ -130,4 +133,24 @@ export function searchPredicate<T>(search: Search, fields: ReadonlyArray<keyof T
   return (record: T) =>
     conditions.length === 0 ||
     (search.joint === 'and' ? conditions.every((condition) => condition(record)) : conditions.some((condition) => condition(record)));
+}
+
+/** Runs a search of the request's query, turning Logto's `TypeError`s for malformed searches into its 400. */
+export function withSearch<T>(ctx: Context, run: (search: Search) => T): T {
+  try {
+    return run(parseSearch(ctx.url.searchParams));
+  } catch (error) {
+    if (error instanceof TypeError) fail('request.invalid_input', { vars: { details: error.message } });
+    throw error;
+  }
+}
+
+/**
+ * Logto's other search, `?q=` (`parseSearchOptions` and `buildSearchSql`): `field ilike '%q%'` over `fields`,
+ * joined by `or` (the keyword's own `%` and `_` stay wildcards). An empty or absent `q` matches everything.
+ */
+export function keywordPredicate<T>(q: string | undefined, fields: ReadonlyArray<keyof T & string>) {
+  if (!q) return () => true;
+  const pattern = likeToRegExp(`%${q}%`, 'i');
+  return (record: T) => fields.some((field) => typeof record[field] === 'string' && pattern.test(record[field]));
 }

@@ -2,8 +2,10 @@
  * Bulk on the local stack over HTTP: a JSON and a CSV batch, each row accepted or rejected with its reason
  * (nothing stored for a rejected row), registered users found with Logto's multi-value search (one call
  * per 100 emails), the emails sent by the job queue, the progress a progress bar reads, and a batch
- * retried with its Idempotency-Key finishing instead of conflicting with itself.
+ * retried with its Idempotency-Key finishing instead of conflicting with itself, and a dry run that answers
+ * the same verdicts while changing nothing.
  */
+import { DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalStack, type LocalStack } from '../../local/stack.ts';
 import { adminToken, client, inbox, logtoView } from '../support/local-stack.ts';
@@ -37,10 +39,22 @@ async function settled(batchId: string) {
   throw new Error(`batch ${batchId} did not settle`);
 }
 
-const logtoUserSearches = async () => {
-  const counts = (await (await fetch(`${stack.logtoUrl}/__standin/requests`)).json()) as Record<string, number>;
-  return counts['GET /api/users'] ?? 0;
-};
+const logtoRequests = async () => (await (await fetch(`${stack.logtoUrl}/__standin/requests`)).json()) as Record<string, number>;
+const logtoUserSearches = async () => (await logtoRequests())['GET /api/users'] ?? 0;
+
+/** The table's partition keys (`INV#…`, `EMAIL#…`, `IDEMPOTENCY#…`, `BATCH#…`): what a write of any kind would add to. */
+async function tablePartitions(): Promise<Set<string>> {
+  const dynamo = new DynamoDBClient({ endpoint: stack.dynamoUrl, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+  const partitions = new Set<string>();
+  let start: Record<string, any> | undefined;
+  do {
+    const page = await dynamo.send(new ScanCommand({ TableName: stack.config.TABLE_NAME, ExclusiveStartKey: start, ProjectionExpression: 'pk' }));
+    for (const item of page.Items ?? []) partitions.add(item.pk!.S!);
+    start = page.LastEvaluatedKey;
+  } while (start);
+  dynamo.destroy();
+  return partitions;
+}
 
 describe('POST /v1/invitations/batch', () => {
   it('accepts the good rows, rejects each bad one with its reason, and emails the accepted ones once', async () => {
@@ -170,6 +184,102 @@ describe('POST /v1/invitations/batch', () => {
     expect((await admin.get('/v1/invitations/batches/bat_AAAAAAAAAAAAAAAAAAAAAA')).status).toBe(404);
     expect((await admin.get('/v1/invitations/batches/nonsense')).body.code).toBe('batch.not_found');
     expect((await client(stack.apiUrl).get('/v1/invitations/batches/bat_AAAAAAAAAAAAAAAAAAAAAA')).status).toBe(401);
+  });
+});
+
+describe('POST /v1/invitations/batch?dryRun=true', () => {
+  it("answers each row's verdict as the batch would, and changes nothing: no invitation, slot, token, email, job or record", async () => {
+    // Prepare
+    const registered = unique('dry-registered');
+    await logto.post('/api/users', { primaryEmail: registered });
+    const pendingElsewhere = unique('dry-pending');
+    const single = await admin.post('/v1/invitations', { email: pendingElsewhere });
+    expect(single.status).toBe(201);
+    await stack.jobs.runDue(true);
+    const good = [unique('dry-ada'), unique('dry-bob')] as const;
+    const rows = {
+      defaults: { roleIds: ['role-member'] },
+      invitations: [
+        { email: good[0] },
+        { email: 'not an email' },
+        { email: good[0].toUpperCase() },
+        { email: pendingElsewhere },
+        { email: registered },
+        { email: 'someone@elsewhere.net' },
+        { email: good[1], redirectUrl: 'https://evil.example/after' },
+        { email: good[1].replace('dry-bob', 'dry-cy'), mode: 'accept-link' },
+      ],
+    };
+    const [requestsBefore, partitionsBefore, jobsBefore] = [await logtoRequests(), await tablePartitions(), stack.jobs.pending.length];
+
+    // Act
+    const dry = await admin.post('/v1/invitations/batch?dryRun=true', rows, { 'idempotency-key': `dry-${run}` });
+
+    // Assess
+    expect(dry.status).toBe(200);
+    expect(dry.headers.get('idempotent-replayed')).toBeNull();
+    expect(dry.body).toMatchObject({ dryRun: true, rows: 8, accepted: 2 });
+    expect(Object.keys(dry.body).sort()).toEqual(['accepted', 'dryRun', 'rejected', 'rows']);
+    const reasons = Object.fromEntries(dry.body.rejected.map((row: { index: number; code: string }) => [row.index, row.code]));
+    expect(reasons).toEqual({
+      1: 'request.validation_failed',
+      2: 'batch.duplicate_email',
+      3: 'invitation.already_pending',
+      4: 'invitation.already_registered',
+      5: 'invitation.domain_not_allowed',
+      6: 'invitation.redirect_not_allowed',
+    });
+    expect(dry.body.rejected.find((row: { index: number }) => row.index === 3).details.invitationId).toBe(single.body.id);
+    const requestsAfter = await logtoRequests();
+    expect(requestsAfter['GET /api/users']).toBe((requestsBefore['GET /api/users'] ?? 0) + 1);
+    for (const key of ['POST /api/one-time-tokens', 'POST /api/users']) expect(requestsAfter[key] ?? 0).toBe(requestsBefore[key] ?? 0);
+    expect(await tablePartitions()).toEqual(partitionsBefore);
+    expect(stack.jobs.pending.length).toBe(jobsBefore);
+    await stack.jobs.runDue(true);
+    for (const email of good) {
+      expect(await inbox(stack, email)).toEqual([]);
+      expect((await admin.get(`/v1/invitations?email=${encodeURIComponent(email)}`)).body.data).toEqual([]);
+    }
+
+    // The same rows, for real and with the same Idempotency-Key: a batch of its own (the dry run held no
+    // key and no slot), accepting exactly what the dry run said.
+    const real = await admin.post('/v1/invitations/batch', rows, { 'idempotency-key': `dry-${run}` });
+    expect(real.status).toBe(202);
+    expect(real.headers.get('idempotent-replayed')).toBeNull();
+    expect(real.body.accepted).toBe(dry.body.accepted);
+    expect(real.body.rejected).toEqual(dry.body.rejected);
+    // Now the dry run meets the batch's own invitations as pending: a dry run is never that batch's retry.
+    const after = await admin.post('/v1/invitations/batch?dryRun=true', rows, { 'idempotency-key': `dry-${run}` });
+    expect([after.status, after.body.accepted]).toEqual([200, 0]);
+    expect(after.body.rejected.filter((row: { code: string }) => row.code === 'invitation.already_pending')).toHaveLength(3);
+  });
+
+  it('takes CSV with its line numbers, and refuses a bad dryRun or an unknown query parameter, storing nothing', async () => {
+    // Prepare
+    const [ada, bob] = [unique('dry-csv-ada'), unique('dry-csv-bob')];
+    const csv = ['email,name', `${ada},Ada`, 'broken,', `${bob},Bob`].join('\n');
+
+    // Act
+    const dry = await admin.post('/v1/invitations/batch?dryRun=true', csv, { 'content-type': 'text/csv' });
+    const yes = await admin.post('/v1/invitations/batch?dryRun=yes', csv, { 'content-type': 'text/csv' });
+    const unknown = await admin.post('/v1/invitations/batch?preview=true', csv, { 'content-type': 'text/csv' });
+    const unreadable = await admin.post('/v1/invitations/batch?dryRun=true', 'name\nAda\n', { 'content-type': 'text/csv' });
+    const readOnly = await client(stack.apiUrl, await adminToken(stack, { scope: 'invitations:read' })).post('/v1/invitations/batch?dryRun=true', csv, {
+      'content-type': 'text/csv',
+    });
+
+    // Assess
+    expect(dry.body).toEqual({
+      dryRun: true,
+      rows: 3,
+      accepted: 2,
+      rejected: [expect.objectContaining({ index: 1, line: 3, email: 'broken', code: 'request.validation_failed' })],
+    });
+    expect([yes.status, yes.body.code, yes.body.details[0].path]).toEqual([422, 'request.validation_failed', 'dryRun']);
+    expect([unknown.status, unknown.body.details[0].path]).toEqual([422, 'preview']);
+    expect([unreadable.status, unreadable.body.code]).toEqual([422, 'batch.invalid_csv']);
+    expect(readOnly.status).toBe(403);
+    for (const email of [ada, bob]) expect((await admin.get(`/v1/invitations?email=${encodeURIComponent(email)}`)).body.data).toEqual([]);
   });
 });
 

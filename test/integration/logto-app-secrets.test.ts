@@ -49,7 +49,10 @@ describe('application secrets', () => {
     expect(withNew.status).toBe(200);
     expect(withNew.body.scope).toBe('all');
     expect(deleted.status).toBe(204);
-    expect(afterDelete).toEqual({ status: 401, body: { error: 'invalid_client', error_description: 'client authentication failed' } });
+    expect(afterDelete).toEqual({
+      status: 401,
+      body: { code: 'oidc.invalid_client', message: 'An OIDC error occurred: oidc.invalid_client.', error: 'invalid_client', error_description: 'client authentication failed' },
+    });
   });
 
   it('keeps the legacy secret working beside the new ones, and lists only the new ones, with their values', async () => {
@@ -85,7 +88,7 @@ describe('application secrets', () => {
     await new Promise((resolve) => setTimeout(resolve, 400));
     expect(await token(seed.m2mApp.id, soon.body.value)).toEqual({
       status: 400,
-      body: { error: 'invalid_request', error_description: 'client secret has expired' },
+      body: { code: 'oidc.invalid_request', message: 'Request is invalid.', error: 'invalid_request', error_description: 'client secret has expired' },
     });
   });
 });

@@ -1,10 +1,11 @@
 /**
  * The Logto stand-in's browser sign-in for the admin console, over real HTTP, driven the way Logto's browser
- * SDK drives it. `@logto/browser` is not a dependency, so the requests are built as its source builds them
+ * SDK drives it. The requests are built as the SDK's source builds them
  * (logto-io/js: `packages/js/src/core/sign-in.ts` `generateSignInUri`, `fetch-token.ts`
  * `fetchTokenByAuthorizationCode` / `fetchTokenByRefreshToken`, `sign-out.ts` `generateSignOutUri`,
  * `packages/browser/src/utils/generators.ts` for PKCE, `packages/client/src/adapter/defaults.ts`
- * `verifyIdToken`, `packages/client/src/client.ts` for which call carries which parameter).
+ * `verifyIdToken`, `packages/client/src/client.ts` for which call carries which parameter); its errors are
+ * read with the SDK's own requester (`createRequester`, which `@logto/browser` re-exports).
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -13,6 +14,8 @@ import { join } from 'node:path';
 
 import { createRemoteJWKSet, decodeJwt, jwtVerify } from 'jose';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+
+import { LogtoRequestError, createRequester } from '@logto/browser';
 
 import { type StandIn, seed, startLogtoStandIn } from '../../local/logto-stand-in/index.ts';
 
@@ -23,6 +26,14 @@ const resource = seed.adminClient.resource;
 /** The console's `LogtoConfig.scopes`; the SDK adds `openid offline_access profile` (`withReservedScopes`). */
 const apiScopes = ['invitations:read', 'invitations:write'];
 const admin = seed.adminUser;
+/** Every `invalid_grant`, as Logto's `koaOidcErrorHandler` answers it over oidc-provider's body. */
+const invalidGrant = {
+  code: 'oidc.invalid_grant',
+  message: 'Grant request is invalid.',
+  error_uri: 'https://openid.sh/debug/invalid_grant',
+  error: 'invalid_grant',
+  error_description: 'grant request is invalid',
+};
 
 interface Discovery {
   issuer: string;
@@ -307,7 +318,7 @@ describe('authorization code with PKCE for the console (local-console, a SPA)', 
     const successor = await refresh(discovery, second.body.refresh_token);
 
     // Assess
-    expect([reused.status, reused.body]).toEqual([400, { error: 'invalid_grant', error_description: 'grant request is invalid' }]);
+    expect([reused.status, reused.body]).toEqual([400, invalidGrant]);
     expect([successor.status, successor.body.error]).toEqual([400, 'invalid_grant']);
   });
 
@@ -364,7 +375,6 @@ describe('authorization code with PKCE for the console (local-console, a SPA)', 
     const afterReplay = await refresh(discovery, exchanged.body.refresh_token);
 
     // Assess
-    const invalidGrant = { error: 'invalid_grant', error_description: 'grant request is invalid' };
     expect([wrongVerifier.status, wrongVerifier.body]).toEqual([400, invalidGrant]);
     expect([noVerifier.status, noVerifier.body]).toEqual([400, invalidGrant]);
     expect([wrongRedirect.status, wrongRedirect.body]).toEqual([400, invalidGrant]);
@@ -394,6 +404,42 @@ describe('authorization code with PKCE for the console (local-console, a SPA)', 
     expect([late.status, late.body.error]).toEqual([400, 'invalid_grant']);
   });
 
+  it("answers errors in Logto's shape, which the SDK's requester turns into LogtoRequestError with the OIDC code", async () => {
+    // Prepare
+    // The requester logs every refusal it reads.
+    const quiet = vi.spyOn(console, 'error').mockImplementation(() => undefined);
+    cleanups.push(async () => quiet.mockRestore());
+    const requester = createRequester(fetch);
+    const first = await signInAdmin(browser, discovery);
+    const form = (extra: Record<string, string>) => ({
+      method: 'POST',
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ client_id: clientId, grant_type: 'refresh_token', ...extra }).toString(),
+    });
+
+    // Act
+    const thrown = await requester(discovery.token_endpoint, form({ refresh_token: 'not-a-refresh-token' })).catch((error: unknown) => error);
+    const raw = await tokenRequest({ ...discovery, token_endpoint: `${discovery.token_endpoint}?parse_error=false` }, { client_id: clientId, grant_type: 'refresh_token', refresh_token: 'x' });
+    const widened = await tokenRequest(discovery, { client_id: clientId, grant_type: 'refresh_token', refresh_token: first.refresh_token, resource, scope: 'invitations:read invitations:delete' });
+
+    // Assess
+    expect(thrown).toBeInstanceOf(LogtoRequestError);
+    expect(thrown).toMatchObject({ code: 'oidc.invalid_grant', message: 'Grant request is invalid.' });
+    expect(await (thrown as LogtoRequestError).cause?.json()).toEqual(invalidGrant);
+    expect([raw.status, raw.body]).toEqual([400, { error: 'invalid_grant', error_description: 'grant request is invalid' }]);
+    // oidc-provider names the scopes at issue; Logto's phrase keeps its placeholder (it passes i18next only the code).
+    expect([widened.status, widened.body]).toEqual([
+      400,
+      {
+        code: 'oidc.invalid_scope',
+        message: 'Invalid scope: {{error_description}}.',
+        error: 'invalid_scope',
+        error_description: 'refresh token missing requested scope',
+        scope: 'invitations:delete',
+      },
+    ]);
+  });
+
   it('authenticates the public client by client_id alone: a secret, or no client_id, is refused', async () => {
     // Act
     const withSecret = await tokenRequest(discovery, { client_id: clientId, client_secret: 'guess', grant_type: 'refresh_token', refresh_token: 'x' });
@@ -401,7 +447,10 @@ describe('authorization code with PKCE for the console (local-console, a SPA)', 
     const clientCredentials = await tokenRequest(discovery, { client_id: clientId, grant_type: 'client_credentials', resource });
 
     // Assess
-    expect([withSecret.status, withSecret.body]).toEqual([401, { error: 'invalid_client', error_description: 'client authentication failed' }]);
+    expect([withSecret.status, withSecret.body]).toEqual([
+      401,
+      { code: 'oidc.invalid_client', message: 'An OIDC error occurred: oidc.invalid_client.', error: 'invalid_client', error_description: 'client authentication failed' },
+    ]);
     expect([anonymous.status, anonymous.body.error_description]).toEqual([400, 'no client authentication mechanism provided']);
     expect([clientCredentials.status, clientCredentials.body.error_description]).toEqual([400, 'requested grant type is not allowed for this client']);
   });
@@ -555,7 +604,10 @@ describe('sign-out', () => {
     const forged = await browser.request(`${standIn.url}/oidc/session/end/confirm`, { method: 'POST', body: new URLSearchParams({ xsrf: 'guess', logout: 'yes' }) });
 
     // Assess
-    expect([unregistered.status, JSON.parse(unregistered.text)]).toEqual([400, { error: 'invalid_request', error_description: 'post_logout_redirect_uri not registered' }]);
+    expect([unregistered.status, JSON.parse(unregistered.text)]).toEqual([
+      400,
+      { code: 'oidc.invalid_request', message: 'Request is invalid.', error: 'invalid_request', error_description: 'post_logout_redirect_uri not registered' },
+    ]);
     expect(JSON.parse(mismatch.text).error_description).toBe('client_id does not match the provided id_token_hint');
     expect([forged.status, JSON.parse(forged.text).error_description]).toEqual([400, 'could not find logout details']);
     expect(browser.has('_session')).toBe(true);

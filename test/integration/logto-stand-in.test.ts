@@ -174,7 +174,10 @@ describe('token endpoint and JWKS', () => {
     expect([wrongSecret.status, wrongSecret.body.error]).toEqual([401, 'invalid_client']);
     expect([unknownResource.status, unknownResource.body.error]).toEqual([400, 'invalid_target']);
     expect([unsupportedGrant.status, unsupportedGrant.body.error]).toEqual([400, 'unsupported_grant_type']);
-    expect([webApp.status, webApp.body]).toEqual([400, { error: 'invalid_request', error_description: 'requested grant type is not allowed for this client' }]);
+    expect([webApp.status, webApp.body]).toEqual([
+      400,
+      { code: 'oidc.invalid_request', message: 'Request is invalid.', error: 'invalid_request', error_description: 'requested grant type is not allowed for this client' },
+    ]);
   });
 
   it('guards the Management API with Logto auth error codes', async () => {
@@ -398,6 +401,40 @@ describe('users, roles and organizations', () => {
     expect(members).toEqual([expect.objectContaining({ id, organizationRoles: [{ id: 'orgrole-admin', name: 'admin' }] })]);
     const organizations = (await api('GET', '/organizations')).body.map((org: { id: string }) => org.id);
     expect(organizations).toEqual(['org-acme', 'org-globex']);
+  });
+
+  it('lists roles, organizations and organization roles in pages with Logto\'s headers and searches', async () => {
+    // Prepare
+    for (let i = 0; i < 23; i += 1) {
+      const created = await api('POST', '/organizations', { name: `Team ${String(i).padStart(2, '0')}`, description: i === 3 ? 'the third' : undefined });
+      expect([created.status, created.body.id]).toEqual([201, expect.stringMatching(/^[a-z0-9]{12}$/)]);
+    }
+
+    // Act
+    const userRoles = await api('GET', '/roles?type=User&page=1&page_size=2');
+    const searchedRoles = await api('GET', `/roles?type=User&search=${encodeURIComponent('%EDIT%')}`);
+    const badSearch = await api('GET', '/roles?search.secret=x');
+    const firstPage = await api('GET', '/organizations?page_size=20');
+    const secondPage = await api('GET', '/organizations?page=2&page_size=20');
+    const keyword = await api('GET', '/organizations?q=team%200');
+    const organizationRoles = await api('GET', '/organization-roles?q=VIEW');
+    const tooLarge = await api('GET', '/organizations?page_size=101');
+
+    // Assess
+    expect(userRoles.body.map((role: { id: string }) => role.id)).toEqual(['role-member', 'role-editor']);
+    expect(userRoles.headers.get('total-number')).toBe('3');
+    expect(searchedRoles.body.map((role: { id: string }) => role.id)).toEqual(['role-editor']);
+    expect(searchedRoles.headers.get('total-number')).toBe('1');
+    expect([badSearch.status, badSearch.body.code]).toEqual([400, 'request.invalid_input']);
+    expect(firstPage.headers.get('total-number')).toBe('25');
+    expect(firstPage.body).toHaveLength(20);
+    expect(secondPage.body.map((org: { name: string }) => org.name)).toEqual(['Team 18', 'Team 19', 'Team 20', 'Team 21', 'Team 22']);
+    expect(secondPage.headers.get('link')).toContain('rel="prev"');
+    expect(keyword.body.map((org: { name: string }) => org.name)).toEqual(Array.from({ length: 10 }, (_, i) => `Team 0${i}`));
+    expect(keyword.headers.get('total-number')).toBe('10');
+    expect(keyword.body.find((org: { name: string }) => org.name === 'Team 03').description).toBe('the third');
+    expect(organizationRoles.body).toEqual([expect.objectContaining({ id: 'orgrole-viewer', name: 'viewer', description: null, type: 'User' })]);
+    expect([tooLarge.status, tooLarge.body.code]).toEqual([400, 'guard.invalid_pagination']);
   });
 });
 

@@ -263,6 +263,43 @@ describe('SesMailer on aws-ses-v2-local', () => {
     expect(store.templates[name]!.TemplateContent.Html).toBe(expected.html);
   });
 
+  it('renders, without sending, exactly the email a send of the same data sends, in every email and language', async () => {
+    for (const kind of ['invitation', 'accept-link', 'account-ready'] as const) {
+      for (const locale of ['en', 'de-CH']) {
+        // Prepare: values that need escaping, and letters that need encoding.
+        const email = invitation({ kind, locale, inviterName: 'Zoë "Z" <Müller> & Co', appName: 'Äcme' });
+        const before = ((await (await fetch(`${endpoint}/store`)).json()) as { emails: StoredEmail[] }).emails.length;
+
+        // Act
+        const rendered = await mailer.renderInvitation(email);
+        const after = ((await (await fetch(`${endpoint}/store`)).json()) as { emails: StoredEmail[] }).emails.length;
+        const sent = await sendAndRead(email);
+
+        // Assess
+        expect(after).toBe(before);
+        expect(rendered).toEqual({ subject: sent.subject, html: sent.body.html, text: sent.body.text });
+        expect(rendered.text).toContain(link);
+      }
+    }
+  });
+
+  it('refuses to render a template SES does not have as a server-side fault, and reports SES down as unavailable', async () => {
+    // Prepare
+    const missing = new SesMailer({ client, from, templateNamePrefix: 'nobody', defaultLocale: 'en' });
+    const downClient = createSesMailerClient({ endpoint: await closedPortEndpoint(), region: 'us-east-1', credentials });
+
+    // Act
+    const notFound = await missing.renderInvitation(invitation()).catch((e: unknown) => e);
+    const down = await mailerFor(downClient).renderInvitation(invitation()).catch((e: unknown) => e);
+
+    // Assess
+    expect(notFound).toBeInstanceOf(AppError);
+    expect(notFound).toMatchObject({ code: 'ses.render_failed', status: 502, expose: false });
+    expect(down).toBeInstanceOf(UpstreamError);
+    expect(down).toMatchObject({ code: 'ses.unavailable', status: 503 });
+    downClient.destroy();
+  });
+
   it('reports SES as unavailable, not ambiguous, when nothing listens', async () => {
     // Prepare
     const downClient = createSesMailerClient({ endpoint: await closedPortEndpoint(), region: 'us-east-1', credentials });

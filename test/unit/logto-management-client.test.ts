@@ -644,6 +644,124 @@ describe('LogtoManagementClient: users, roles, organizations', () => {
   });
 });
 
+describe('LogtoManagementClient: the directory (roles, organizations, organization roles)', () => {
+  /** A Logto list of `total` items answered as koaPagination does: `page`, `page_size`, `Total-Number` (unless left out). */
+  const pagedLogto = (total: number, item: (i: number) => Record<string, unknown>, options: { totalHeader?: boolean } = {}) =>
+    startFakeLogto({
+      api: (req, res) => {
+        const query = new URL(req.url, 'http://x').searchParams;
+        const page = Number(query.get('page') ?? 1);
+        const size = Number(query.get('page_size') ?? 20);
+        const items = Array.from({ length: Math.max(0, Math.min(size, total - (page - 1) * size)) }, (_, i) => item((page - 1) * size + i));
+        json(res, 200, items, options.totalHeader === false ? {} : { 'Total-Number': String(total) });
+      },
+    });
+  const role = (i: number) => ({ tenantId: 'default', id: `role-${i}`, name: `role ${i}`, description: `Role ${i}`, type: 'User', isDefault: false });
+  const pageNumbers = (requests: Recorded[]) => requests.map((r) => Number(new URL(r.url, 'http://x').searchParams.get('page'))).sort((a, b) => a - b);
+
+  it('reads every page of User roles, a hundred a call, as many calls as Total-Number says', async () => {
+    // Prepare
+    const logto = await pagedLogto(250, role);
+    const { client } = makeClient(logto.url);
+
+    // Act
+    const page = await client.listUserRoles({ limit: 1000 });
+
+    // Assess
+    expect(page.truncated).toBe(false);
+    expect(page.entries).toHaveLength(250);
+    expect(page.entries[249]).toEqual({ id: 'role-249', name: 'role 249', description: 'Role 249' });
+    expect(logto.requests.map((r) => r.path)).toEqual(['/api/roles', '/api/roles', '/api/roles']);
+    expect(new URL(logto.requests[0]!.url, 'http://x').search).toBe('?type=User&page=1&page_size=100');
+    expect(pageNumbers(logto.requests)).toEqual([1, 2, 3]);
+  });
+
+  it('stops at the bound and says the list was cut', async () => {
+    // Prepare
+    const logto = await pagedLogto(1234, role);
+    const { client } = makeClient(logto.url);
+
+    // Act
+    const page = await client.listUserRoles({ limit: 1000 });
+
+    // Assess
+    expect(page.entries).toHaveLength(1000);
+    expect(page.truncated).toBe(true);
+    expect(pageNumbers(logto.requests)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+  });
+
+  it('without Total-Number, reads page after page until one comes back short', async () => {
+    // Prepare
+    const logto = await pagedLogto(201, (i) => ({ tenantId: 'default', id: `org-${i}`, name: `Org ${i}`, description: null }), { totalHeader: false });
+    const { client } = makeClient(logto.url);
+
+    // Act
+    const page = await client.listOrganizations({ limit: 1000 });
+
+    // Assess
+    expect([page.entries.length, page.truncated]).toEqual([201, false]);
+    expect(page.entries[0]).toEqual({ id: 'org-0', name: 'Org 0', description: null });
+    expect(pageNumbers(logto.requests)).toEqual([1, 2, 3]);
+  });
+
+  it("searches with Logto's own parameters, its wildcards taken literally", async () => {
+    // Prepare
+    const logto = await pagedLogto(0, role);
+    const { client } = makeClient(logto.url);
+
+    // Act
+    await client.listUserRoles({ search: '50%_off\\', limit: 1000 });
+    await client.listOrganizations({ search: 'a&b', limit: 1000 });
+    await client.listOrganizationRoles({ search: 'x_y', limit: 1000 });
+
+    // Assess
+    const queries = logto.requests.map((r) => Object.fromEntries(new URL(r.url, 'http://x').searchParams));
+    expect(queries).toEqual([
+      { type: 'User', page: '1', page_size: '100', search: '%50\\%\\_off\\\\%' },
+      { page: '1', page_size: '100', q: 'a&b' },
+      { page: '1', page_size: '100', q: 'x\\_y' },
+    ]);
+  });
+
+  it('leaves out machine-to-machine organization roles, which a user cannot hold', async () => {
+    // Prepare
+    const logto = await pagedLogto(3, (i) => ({
+      tenantId: 'default',
+      id: `orgrole-${i}`,
+      name: `r${i}`,
+      description: i === 0 ? 'Admins' : null,
+      type: i === 1 ? 'MachineToMachine' : 'User',
+      scopes: [],
+      resourceScopes: [],
+    }));
+    const { client } = makeClient(logto.url);
+
+    // Act
+    const page = await client.listOrganizationRoles({ limit: 1000 });
+
+    // Assess
+    expect(page).toEqual({
+      entries: [
+        { id: 'orgrole-0', name: 'r0', description: 'Admins' },
+        { id: 'orgrole-2', name: 'r2', description: null },
+      ],
+      truncated: false,
+    });
+  });
+
+  it('refuses an answer of another shape', async () => {
+    // Prepare
+    const logto = await startFakeLogto({ api: (_, res) => json(res, 200, [{ id: 'role-1' }], { 'Total-Number': '1' }) });
+    const { client } = makeClient(logto.url);
+
+    // Act
+    const error = await client.listUserRoles({ limit: 1000 }).catch((caught: unknown) => caught);
+
+    // Assess
+    expect(error).toMatchObject({ code: 'logto.unexpected_response', status: 502 });
+  });
+});
+
 describe('LogtoManagementClient.request (calls outside the port)', () => {
   it('passes the query through and returns the parsed body', async () => {
     // Prepare

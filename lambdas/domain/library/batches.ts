@@ -4,6 +4,8 @@
  * are looked up in bulk: Logto's users by a multi-value search (one call per 100 emails). The accepted rows
  * are stored and their first emails queued, so the job queue sends them at the pace SES and Logto allow.
  *
+ * A dry run (`?dryRun=true`) runs the same checks and stops there: nothing is stored, reserved or sent.
+ *
  * A batch retried with its Idempotency-Key has the same id: its rows already stored count as accepted (and
  * their first email is queued again, which the send number makes harmless), so a request that died half-way
  * is finished by its retry, not answered with its own rows as conflicts.
@@ -39,6 +41,14 @@ export interface BatchResult {
   rejected: RejectedRow[];
 }
 
+export interface DryRunResult {
+  /** Rows sent. */
+  rows: number;
+  /** Rows that would become invitations. */
+  accepted: number;
+  rejected: RejectedRow[];
+}
+
 export interface BatchProgress {
   batch: Batch;
   counts: Record<BatchProgressKey, number>;
@@ -56,6 +66,18 @@ export function batchIdFor(idempotencyKey?: string): string {
 }
 
 export const isBatchId = (id: string) => /^bat_[\w-]{22}$/.test(id);
+
+const byIndex = (a: { index: number }, b: { index: number }) => a.index - b.index;
+
+/** A row refused with `error`, as the batch's answer lists it. */
+const rejection = (row: BatchRow, error: AppError): RejectedRow => ({
+  index: row.index,
+  ...(row.line !== undefined && { line: row.line }),
+  email: row.input.email,
+  code: error.code,
+  message: error.message,
+  ...(error.details !== undefined && { details: error.details }),
+});
 
 /** Runs `work` over `items`, at most `limit` at a time, in order of the items. */
 async function eachLimited<T>(items: readonly T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
@@ -83,21 +105,14 @@ export function createBatches(
   };
 
   /**
-   * Checks every row, stores the ones that pass, queues their emails, and records the batch. `rejected`
-   * holds the rows that failed validation already (the caller parsed them).
+   * Every check a row meets before anything of it is stored: the single create's rules, the batch's own
+   * duplicates, a pending invitation for the email, a registered user. It only reads. `batchId`: the batch
+   * being submitted, whose own pending invitations (a retry) are rows already done, not conflicts.
    */
-  async function submit(batchId: string, rows: readonly BatchRow[], invalid: readonly RejectedRow[], actor: Actor): Promise<BatchResult> {
+  async function check(batchId: string | undefined, rows: readonly BatchRow[], invalid: readonly RejectedRow[]) {
     const rejected: RejectedRow[] = [...invalid];
-    const created: BatchResult['created'] = [];
-    const reject = (row: BatchRow, error: AppError) =>
-      rejected.push({
-        index: row.index,
-        ...(row.line !== undefined && { line: row.line }),
-        email: row.input.email,
-        code: error.code,
-        message: error.message,
-        ...(error.details !== undefined && { details: error.details }),
-      });
+    const done: BatchResult['created'] = [];
+    const reject = (row: BatchRow, error: AppError) => rejected.push(rejection(row, error));
 
     // The rules, and the batch's own duplicates: the first row of an email stands.
     const firstOf = new Map<string, BatchRow>();
@@ -125,8 +140,8 @@ export function createBatches(
     await eachLimited(checked, lookupsInFlight, async (row) => {
       const pending = await store.findPendingByEmail(row.input.email);
       if (!pending || effectiveStatus(pending, clock.now()) !== 'pending') return void unclaimed.push(row);
-      if (pending.batchId === batchId) {
-        created.push({ index: row.index, id: pending.id, email: pending.email });
+      if (batchId !== undefined && pending.batchId === batchId) {
+        done.push({ index: row.index, id: pending.id, email: pending.email });
         const job = firstSend(pending);
         if (job) redrive.push(job);
         return;
@@ -143,7 +158,15 @@ export function createBatches(
         return false;
       })
       .sort((a, b) => a.index - b.index);
+    return { fresh, done, redrive, rejected };
+  }
 
+  /**
+   * Checks every row, stores the ones that pass, queues their emails, and records the batch. `rejected`
+   * holds the rows that failed validation already (the caller parsed them).
+   */
+  async function submit(batchId: string, rows: readonly BatchRow[], invalid: readonly RejectedRow[], actor: Actor): Promise<BatchResult> {
+    const { fresh, done: created, redrive, rejected } = await check(batchId, rows, invalid);
     if (redrive.length > 0) await jobs.enqueueAll(redrive);
     const groups = Array.from({ length: Math.ceil(fresh.length / groupSize) }, (_, i) => fresh.slice(i * groupSize, (i + 1) * groupSize));
     await eachLimited(groups, groupsInFlight, async (group) => {
@@ -159,7 +182,7 @@ export function createBatches(
             // A refusal (a create racing ours for the email, Logto refusing a provisioned user) or Logto
             // down for this row: the row is rejected and nothing of it stays. Anything else fails the request.
             if (!(error instanceof AppError)) throw error;
-            reject(row, error);
+            rejected.push(rejection(row, error));
           }
         }),
       );
@@ -175,8 +198,18 @@ export function createBatches(
       rejected: rejected.length,
     };
     await batches.putBatch(batch);
-    const byIndex = (a: { index: number }, b: { index: number }) => a.index - b.index;
     return { batch, created: created.sort(byIndex), rejected: rejected.sort(byIndex) };
+  }
+
+  /**
+   * The batch's checks alone (`?dryRun=true`): which rows would become invitations and why each other one
+   * would not. Nothing is stored, reserved, minted, queued or sent. A row it accepts can still be refused
+   * when submitted by what only creating it finds: another create taking its email first, or Logto refusing
+   * a provision row's user.
+   */
+  async function dryRun(rows: readonly BatchRow[], invalid: readonly RejectedRow[]): Promise<DryRunResult> {
+    const { fresh, rejected } = await check(undefined, rows, invalid);
+    return { rows: rows.length + invalid.length, accepted: fresh.length, rejected: rejected.sort(byIndex) };
   }
 
   /** Counts of the batch's invitations by where they stand: a progress bar's figures. */
@@ -189,5 +222,5 @@ export function createBatches(
     return { batch, counts };
   }
 
-  return { submit, progress };
+  return { submit, dryRun, progress };
 }

@@ -5,7 +5,8 @@
  * it; a minter that finds the invitation ended before recording revokes its own credential.
  */
 import { AppError, UpstreamError } from '../errors.ts';
-import { effectiveStatus, nearestLocale, type Actor, type Delivery, type Invitation } from '../invitation.ts';
+import { deliveryView, effectiveStatus, nearestLocale, type Actor, type Delivery, type DeliveryStatus, type Invitation } from '../invitation.ts';
+import type { EmailKind, InvitationEmail, RenderedEmail } from '../ports.ts';
 import type { Acceptance } from './acceptance.ts';
 import { retryDelaySeconds, systemActor, type LibraryContext } from './context.ts';
 import type { Issued, Modes } from './modes/index.ts';
@@ -21,8 +22,50 @@ export function formatExpiry(expiresAt: string, locale: string): string {
   return new Intl.DateTimeFormat(locale, { dateStyle: 'long', timeStyle: 'short', timeZone: 'UTC' }).format(new Date(expiresAt)) + ' UTC';
 }
 
+/**
+ * What an email preview shows in place of the link: a fragment that goes nowhere. The preview never holds the
+ * link's secret (a one-time token, an accept token): it is never minted or read for one.
+ */
+export const previewLinkPlaceholder = '#link-hidden-in-preview';
+
+/** The email of an invitation's latest send, rendered as it was sent but for its link. */
+export interface EmailPreview extends RenderedEmail {
+  template: EmailKind;
+  /** The language it was rendered in (the shipped one nearest the invitation's locale). */
+  locale: string;
+  send: {
+    /** The latest send asked for: 1 for the first email, more for resends and the reminder. */
+    number: number;
+    reminder: boolean;
+    /** As the invitation's `delivery.status` reads. */
+    status: DeliveryStatus;
+    /** When it went out, once it did. */
+    sentAt?: string;
+  };
+}
+
+/** Statuses that mean the latest send went out (`lastSentAt` is its time). */
+const wentOut: ReadonlySet<DeliveryStatus> = new Set(['sent', 'delivered', 'bounced', 'complained']);
+
 export function createDelivery(ctx: LibraryContext, modes: Modes, acceptance: Acceptance) {
   const { store, mailer, jobs, clock, settings } = ctx;
+
+  /** One email of the invitation, with `link` in it: what a send hands the mailer, and what a preview renders. */
+  const emailOf = (invitation: Invitation, link: string, reminder: boolean): InvitationEmail => {
+    // The caller's tag is kept on the invitation; the email is in the nearest language we ship.
+    const locale = nearestLocale(invitation.locale, settings.supportedLocales, settings.defaultLocale);
+    return {
+      kind: modes.of(invitation).email,
+      invitationId: invitation.id,
+      to: invitation.email,
+      locale,
+      appName: settings.appName,
+      inviterName: invitation.inviter.name?.trim() || invitation.inviter.email || settings.appName,
+      expiresAt: formatExpiry(invitation.expiresAt, locale),
+      link,
+      reminder,
+    };
+  };
 
   /** Send `number` settled with `fields`; the lease is released. */
   const settle = (inv: Invitation, number: number, fields: Partial<Delivery>): Invitation => ({
@@ -120,21 +163,9 @@ export function createDelivery(ctx: LibraryContext, modes: Modes, acceptance: Ac
     const request = invitation.delivery.request!;
     const mode = modes.of(invitation);
     const credential = issued.credential;
-    // The caller's tag is kept on the invitation; the email is in the nearest language we ship.
-    const locale = nearestLocale(invitation.locale, settings.supportedLocales, settings.defaultLocale);
     let messageId: string;
     try {
-      ({ messageId } = await mailer.sendInvitation({
-        kind: mode.email,
-        invitationId: invitation.id,
-        to: invitation.email,
-        locale,
-        appName: settings.appName,
-        inviterName: invitation.inviter.name?.trim() || invitation.inviter.email || settings.appName,
-        expiresAt: formatExpiry(invitation.expiresAt, locale),
-        link: issued.link,
-        reminder: request.reminder === true,
-      }));
+      ({ messageId } = await mailer.sendInvitation(emailOf(invitation, issued.link, request.reminder === true)));
     } catch (error) {
       if (error instanceof UpstreamError && error.ambiguous) {
         // The email may be in the inbox with this token: it stays recorded, and is never sent again on our own.
@@ -226,7 +257,34 @@ export function createDelivery(ctx: LibraryContext, modes: Modes, acceptance: Ac
     return ctx.load(invitation.id);
   }
 
-  return { deliver, deliverNow, sendClaimedNow, abandon };
+  /**
+   * The email of the invitation's latest send (the reminder's, a resend's, or the first), rendered by the
+   * mailer as it sends it, with {@link previewLinkPlaceholder} as its link. The values are the invitation's
+   * and today's settings (the app's name). Reads only: nothing is minted, sent or recorded. 404
+   * `invitation.no_email` when no email was ever asked for (created with `notify: false`).
+   */
+  async function preview(id: string): Promise<EmailPreview> {
+    const invitation = await ctx.load(id);
+    const request = invitation.delivery.request;
+    if (!request) {
+      throw new AppError('invitation.no_email', 404, 'This invitation was never emailed: it was created with notify: false, and its link went to the caller.');
+    }
+    const reminder = request.reminder === true;
+    const email = emailOf(invitation, previewLinkPlaceholder, reminder);
+    const rendered = await mailer.renderInvitation(email);
+    const { status } = deliveryView(invitation, clock.now());
+    const { lastSentAt } = invitation.delivery;
+    return {
+      template: email.kind,
+      locale: email.locale,
+      subject: rendered.subject,
+      html: rendered.html,
+      text: rendered.text,
+      send: { number: request.number, reminder, status, ...(wentOut.has(status) && lastSentAt && { sentAt: lastSentAt }) },
+    };
+  }
+
+  return { deliver, deliverNow, sendClaimedNow, abandon, preview };
 }
 
 export type DeliveryLibrary = ReturnType<typeof createDelivery>;

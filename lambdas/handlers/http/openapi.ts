@@ -75,6 +75,12 @@ function operation(route: Route, components: Record<string, unknown>) {
         description: 'OK',
         ...(route.response.schema && { content: { 'application/json': { schema: schemaOf(route.response.schema, 'output', components) } } }),
       },
+      ...(route.dryRun && {
+        [route.dryRun.status]: {
+          description: 'With dryRun=true: the checks alone; nothing was changed',
+          content: { 'application/json': { schema: schemaOf(route.dryRun.schema, 'output', components) } },
+        },
+      }),
       ...errors,
     },
   };

@@ -13,8 +13,13 @@ import {
   approveAccessRequestBody,
   batchBody,
   batchCreatedSchema,
+  batchDryRunSchema,
+  batchQuery,
   batchProgressSchema,
   createInvitationBody,
+  directoryListSchema,
+  directoryQuery,
+  emailPreviewSchema,
   referralBody,
   eventSchema,
   healthSchema,
@@ -40,6 +45,11 @@ export interface Route {
   csv?: string;
   query?: z.ZodType;
   response: { status: number; schema?: z.ZodType };
+  /**
+   * The route takes `?dryRun=true`: it runs its checks, changes nothing and answers this instead. Such a
+   * request is never recorded or replayed under an Idempotency-Key (the key's request hash has no query).
+   */
+  dryRun?: { status: number; schema: z.ZodType };
 }
 
 export const routes = [
@@ -60,7 +70,9 @@ export const routes = [
     summary: 'Create up to 1,000 invitations (JSON, or CSV as text/csv); each row is accepted or rejected with its reason; emails go out at the pace SES and Logto allow',
     body: batchBody,
     csv: 'A header row naming the columns (email required; mode, locale, name, expiresIn, redirectUrl, reminder, roleIds, organizationIds, organizationRoleIds, metadata.<key>), then up to 1,000 rows. Lists are separated by spaces or semicolons.',
+    query: batchQuery,
     response: { status: 202, schema: batchCreatedSchema },
+    dryRun: { status: 200, schema: batchDryRunSchema },
   },
   {
     method: 'GET',
@@ -110,6 +122,43 @@ export const routes = [
     auth: { scope: scopes.write },
     summary: 'Revoke an invitation; its link stops working at Logto at once',
     response: { status: 200, schema: invitationSchema },
+  },
+  // What the admin console reads besides invitations: the email an invitation was sent, and the directory
+  // its invite form picks from.
+  {
+    method: 'GET',
+    path: '/v1/invitations/{id}/email',
+    fn: 'api',
+    auth: { scope: scopes.read },
+    summary: "The email of the invitation's latest send, rendered as sent with its link hidden (404 invitation.no_email for notify: false)",
+    response: { status: 200, schema: emailPreviewSchema },
+  },
+  {
+    method: 'GET',
+    path: '/v1/roles',
+    fn: 'api',
+    auth: { scope: scopes.read },
+    summary: "The tenant's User roles (what roleIds names), read from Logto",
+    query: directoryQuery,
+    response: { status: 200, schema: directoryListSchema },
+  },
+  {
+    method: 'GET',
+    path: '/v1/organizations',
+    fn: 'api',
+    auth: { scope: scopes.read },
+    summary: "The tenant's organizations (what organizationIds names), read from Logto",
+    query: directoryQuery,
+    response: { status: 200, schema: directoryListSchema },
+  },
+  {
+    method: 'GET',
+    path: '/v1/organization-roles',
+    fn: 'api',
+    auth: { scope: scopes.read },
+    summary: 'The organization roles a user can hold (what organizationRoleIds names), read from Logto',
+    query: directoryQuery,
+    response: { status: 200, schema: directoryListSchema },
   },
   {
     method: 'POST',

@@ -4,6 +4,9 @@
  */
 import * as z from 'zod';
 import { deliveryStatuses, invitationModes, invitationStatuses, maxEmailLength } from '../../domain/invitation.ts';
+import { previewLinkPlaceholder } from '../../domain/library/delivery.ts';
+import { maxDirectoryEntries } from '../../domain/library/directory.ts';
+import { emailKinds } from '../../../templates/invitation-contract.ts';
 import { accessRequestStatuses } from '../../domain/ports.ts';
 
 /** Trimmed and lower-cased before anything else sees it: Logto matches one-time-token emails exactly. */
@@ -137,6 +140,22 @@ export const batchCreatedSchema = z
     invitations: z.array(z.object({ index: z.int(), id: z.string(), email: z.string() })),
   })
   .meta({ id: 'BatchCreated' });
+
+export const batchQuery = z.strictObject({
+  dryRun: z
+    .enum(['true', 'false'])
+    .optional()
+    .describe('true: check every row as the batch would, and change nothing (200 BatchDryRun: no invitation, link, email, batch or Idempotency-Key record).'),
+});
+
+export const batchDryRunSchema = z
+  .object({
+    dryRun: z.literal(true),
+    rows: z.int(),
+    accepted: z.int().describe('Rows that would become invitations.'),
+    rejected: z.array(rejectedRowSchema).describe("Each row the batch would reject, with the batch's reason."),
+  })
+  .meta({ id: 'BatchDryRun' });
 
 export const batchProgressSchema = z
   .object({
@@ -282,3 +301,41 @@ export const referralBody = z
   .meta({ id: 'Referral' });
 
 export const referralHeld = z.object({ status: z.literal('held'), message: z.string() }).meta({ id: 'ReferralHeld' });
+
+/** `GET /v1/invitations/{id}/email`. */
+export const emailPreviewSchema = z
+  .object({
+    template: z.enum(emailKinds).describe("The email the invitation's mode sends (its reminder is the same email, marked as one)."),
+    locale: z.string().describe('The language it is in: the shipped one nearest the invitation\'s locale.'),
+    subject: z.string(),
+    html: z.string().describe(`The HTML part, the link (href and text) replaced by \`${previewLinkPlaceholder}\`: no token or credential is in a preview.`),
+    text: z.string().describe(`The text part, the link replaced by \`${previewLinkPlaceholder}\`.`),
+    send: z
+      .object({
+        number: z.int().describe('The latest send asked for: 1 is the first email; resends and the reminder count on.'),
+        reminder: z.boolean(),
+        status: z.enum(deliveryStatuses).describe('As the invitation\'s delivery.status reads.'),
+        sentAt: z.iso.datetime().optional().describe('When it went out, once it did.'),
+      })
+      .describe('The send this email is from.'),
+  })
+  .meta({ id: 'EmailPreview' });
+
+/** `GET /v1/roles`, `/v1/organizations`, `/v1/organization-roles`. */
+export const directoryQuery = z.strictObject({
+  search: z
+    .string()
+    .trim()
+    .max(128)
+    .optional()
+    .describe("Logto's case-insensitive substring match over id and name (and description, for roles and organization roles); empty lists all."),
+});
+
+export const directoryListSchema = z
+  .object({
+    data: z.array(z.object({ id: z.string(), name: z.string(), description: z.string().nullable() }).meta({ id: 'DirectoryEntry' })),
+    truncated: z
+      .boolean()
+      .describe(`Logto holds more than the ${maxDirectoryEntries.toLocaleString('en')} read (in Logto's order): narrow the list with \`search\`.`),
+  })
+  .meta({ id: 'DirectoryList' });

@@ -14,7 +14,7 @@ import { z } from 'zod';
 
 import { checkPkceFormat, parameter, resourceIndicators, userPermissions } from '../authorization.ts';
 import { oidcScopes, userClaimsFor } from '../claims.ts';
-import { LogtoError, OidcError } from '../errors.ts';
+import { LogtoError, OidcError, wantsRawOidcError } from '../errors.ts';
 import { type AuthorizationCode, type RefreshToken, ttl } from '../grants.ts';
 import { type Context, type Handler, type Reply, type Router, guardBody, json } from '../http.ts';
 import { type Application, type ApplicationSecret, type User, grantTypes, isPublicClient } from '../model.ts';
@@ -96,7 +96,7 @@ function withCors(handler: Handler): Handler {
       reply = await handler(ctx);
     } catch (error) {
       if (!(error instanceof OidcError || error instanceof LogtoError)) throw error;
-      reply = { status: error.status, body: error.toBody() };
+      reply = { status: error.status, body: error instanceof OidcError ? error.toBody({ raw: wantsRawOidcError(ctx.url) }) : error.toBody() };
       if (error instanceof OriginNotAllowed) return { ...reply, headers: { Vary: 'Origin' } };
     }
     return { ...reply, headers: { ...reply.headers, 'Access-Control-Allow-Origin': ctx.headers.origin ?? '*', Vary: 'Origin' } };
@@ -305,7 +305,7 @@ export function oidcRoutes(router: Router, { store, library, signer, baseUrl, gr
     const asked = parameter(form, 'scope')?.split(' ').filter(Boolean);
     const missing = asked?.filter((scope) => !token.scopes.includes(scope)) ?? [];
     if (missing.length > 0) {
-      throw new OidcError('invalid_scope', `refresh token missing requested scope${missing.length > 1 ? 's' : ''}`);
+      throw new OidcError('invalid_scope', `refresh token missing requested scope${missing.length > 1 ? 's' : ''}`, 400, missing.join(' '));
     }
     const user = grantUser(token.userId);
     if (token.consumed) {
@@ -365,18 +365,19 @@ export function oidcRoutes(router: Router, { store, library, signer, baseUrl, gr
   const userinfo: Handler = (ctx) => {
     const bearer = ctx.headers.authorization?.match(/^Bearer (.+)$/i)?.[1];
     const value = bearer ?? (ctx.method === 'POST' ? new URLSearchParams(ctx.rawBody).get('access_token') : null);
-    const wwwAuthenticate = (description: string) => ({
-      'WWW-Authenticate': `Bearer realm="${signer.issuer}", error="invalid_token", error_description="${description}"`,
-    });
-    if (!value) return json(401, { error: 'invalid_token', error_description: 'no access token provided' }, wwwAuthenticate('no access token provided'));
+    const invalidToken = (description: string) => {
+      const error = new OidcError('invalid_token', description);
+      return json(error.status, error.toBody({ raw: wantsRawOidcError(ctx.url) }), {
+        'WWW-Authenticate': `Bearer realm="${signer.issuer}", error="invalid_token", error_description="${description}"`,
+      });
+    };
+    if (!value) return invalidToken('no access token provided');
     const token = grants.findOpaqueAccessToken(value);
     const user = token && findUser(token.userId);
-    if (!token || !user || user.isSuspended) {
-      return json(401, { error: 'invalid_token', error_description: 'invalid token provided' }, wwwAuthenticate('invalid token provided'));
-    }
+    if (!token || !user || user.isSuspended) return invalidToken('invalid token provided');
     const app = state.applications.find((candidate) => candidate.id === token.clientId);
     if (app) assertOriginAllowed(ctx, app, baseUrl);
-    if (!token.scopes.includes('openid')) throw new OidcError('insufficient_scope', 'access token missing openid scope');
+    if (!token.scopes.includes('openid')) throw new OidcError('insufficient_scope', 'access token missing openid scope', 403, 'openid');
     return json(200, userClaimsFor(state, user, token.scopes, 'userinfo'), noStore);
   };
   router.get('/oidc/me', withCors(userinfo));

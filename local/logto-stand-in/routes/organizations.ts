@@ -1,14 +1,21 @@
 /**
- * `/api/organizations` and `/api/organization-roles` (packages/core/src/routes/organization/*): the seeded
- * organizations, their members and the members' organization roles.
+ * `/api/organizations` and `/api/organization-roles` (packages/core/src/routes/organization/*,
+ * organization-role/index.ts): the organizations (seeded, or created), their members and the members'
+ * organization roles. Both lists are always paged (`koaPagination()`) and take Logto's `?q=` keyword
+ * (`ilike '%q%'`: organizations over id and name, organization roles over id, name and description),
+ * `Total-Number` counting what matches.
  */
 import { z } from 'zod';
 
 import { fail } from '../errors.ts';
 import { managementApiPayload } from '../hooks.ts';
-import { type Context, type Router, guardBody, json, listReply, param } from '../http.ts';
-import { type OrganizationRole, tenantId, toUserInfo } from '../model.ts';
+import { type Context, type Router, guardBody, guardQuery, json, listReply, param } from '../http.ts';
+import { organizationId as newOrganizationId } from '../ids.ts';
+import { type Organization, type OrganizationRole, tenantId, toUserInfo } from '../model.ts';
+import { keywordPredicate } from '../search.ts';
 import type { RouteDeps } from './types.ts';
+
+const keywordQuery = z.object({ q: z.string().optional() });
 
 const toOrganizationRoleResponse = (role: OrganizationRole) => ({ tenantId, ...role, scopes: [], resourceScopes: [] });
 
@@ -43,7 +50,36 @@ export function organizationRoutes(router: Router, { store, library, hooks }: Ro
     );
   });
 
-  router.get('/organizations', (ctx) => listReply(ctx, state.organizations.map((org) => ({ tenantId, ...org }))));
+  router.get('/organizations', (ctx) => {
+    const matches = keywordPredicate<Organization>(guardQuery(keywordQuery, ctx).q, ['id', 'name']);
+    return listReply(ctx, state.organizations.filter(matches).map((org) => ({ tenantId, ...org })));
+  });
+
+  // SchemaRouter's POST: 201 with the organization (its id 12 characters, as `idLength: 12` makes it).
+  router.post('/organizations', (ctx) => {
+    const body = guardBody(
+      z.object({
+        name: z.string().min(1).max(128),
+        description: z.string().max(256).nullable().optional(),
+        customData: z.record(z.string(), z.unknown()).optional(),
+        isMfaRequired: z.boolean().optional(),
+      }),
+      ctx,
+    );
+    const organization: Organization = {
+      id: newOrganizationId(),
+      name: body.name,
+      description: body.description ?? null,
+      customData: (body.customData ?? {}) as Organization['customData'],
+      isMfaRequired: body.isMfaRequired ?? false,
+      branding: {},
+      createdAt: Date.now(),
+    };
+    store.update((draft) => draft.organizations.push(organization));
+    const response = { tenantId, ...organization };
+    ctx.afterResponse(() => hooks.trigger('Organization.Created', managementApiPayload('Organization.Created', ctx, 201, { data: response })));
+    return json(201, response);
+  });
 
   router.get('/organizations/:id/users', (ctx) => {
     const organizationId = param(ctx, 'id');
@@ -92,5 +128,8 @@ export function organizationRoutes(router: Router, { store, library, hooks }: Ro
     return json(201, { organizationRoleIds: roleIds });
   });
 
-  router.get('/organization-roles', (ctx) => listReply(ctx, state.organizationRoles.map(toOrganizationRoleResponse)));
+  router.get('/organization-roles', (ctx) => {
+    const matches = keywordPredicate<OrganizationRole>(guardQuery(keywordQuery, ctx).q, ['id', 'name', 'description']);
+    return listReply(ctx, state.organizationRoles.filter(matches).map(toOrganizationRoleResponse));
+  });
 }

@@ -6,7 +6,7 @@ import { managementApiPayload } from '../hooks.ts';
 import { type Context, type Router, guardBody, json, listReply, newestFirst, param } from '../http.ts';
 import { type Role, type User, tenantId, toUserInfo, toUserResponse } from '../model.ts';
 import { assertLegacyPassword, hashPassword, isPasswordValid, passwordAlgorithms } from '../passwords.ts';
-import { type Search, parseSearch, searchPredicate } from '../search.ts';
+import { searchPredicate, withSearch } from '../search.ts';
 import type { RouteDeps } from './types.ts';
 
 // Logto's identifier patterns (@logto/core-kit).
@@ -57,16 +57,6 @@ const createBody = z
   .partial();
 
 const passwordBody = z.object({ password: z.string().min(1) });
-
-/** Runs a search, turning Logto's `TypeError`s for malformed searches into its 400. */
-function withSearch<T>(ctx: Context, run: (search: Search) => T): T {
-  try {
-    return run(parseSearch(ctx.url.searchParams));
-  } catch (error) {
-    if (error instanceof TypeError) fail('request.invalid_input', { vars: { details: error.message } });
-    throw error;
-  }
-}
 
 const toRoleEntity = (role: Role) => ({ tenantId, ...role });
 

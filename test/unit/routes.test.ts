@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { matchRoute, routes } from '../../lambdas/handlers/http/routes.ts';
+import { AppError } from '../../lambdas/domain/errors.ts';
+import { matchRoute, routes, type Route } from '../../lambdas/handlers/http/routes.ts';
+
+const route = (method: Route['method'], path: string): Route => ({ method, path, fn: 'api', auth: { none: 'test' }, summary: path, response: { status: 200 } });
+const matched = (match: ReturnType<typeof matchRoute>) => (match && 'route' in match ? { path: match.route.path, method: match.route.method, params: match.pathParameters } : match);
 
 describe('matchRoute', () => {
   it('matches literal segments before parameters and extracts path parameters', () => {
@@ -28,5 +32,24 @@ describe('matchRoute', () => {
       'POST /v1/access-requests',
       'POST /v1/webhooks/logto',
     ]);
+  });
+});
+
+describe('matchRoute, a greedy {proxy+}', () => {
+  it('gives a greedy route only what no other route of the same method matches, whatever the order of the table', () => {
+    // Prepare: the greedy route first in the table, so order alone would pick it.
+    const table = [route('GET', '/files/{proxy+}'), route('GET', '/files/{id}'), route('POST', '/files/{id}/copy')];
+
+    // Act / Assess
+    expect(matched(matchRoute('GET', '/files/abc', table))).toEqual({ path: '/files/{id}', method: 'GET', params: { id: 'abc' } });
+    expect(matched(matchRoute('GET', '/files/abc/def', table))).toEqual({ path: '/files/{proxy+}', method: 'GET', params: { proxy: 'abc/def' } });
+    // API Gateway matches route and method together: a POST-only route does not keep a GET from the greedy one.
+    expect(matched(matchRoute('GET', '/files/abc/copy', table))).toMatchObject({ path: '/files/{proxy+}', params: { proxy: 'abc/copy' } });
+    expect(matchRoute('DELETE', '/files/abc/copy', table)).toEqual({ allowed: ['POST', 'GET'] });
+    // A greedy variable needs the segment it stands for; a trailing slash gives it an empty one.
+    expect(matchRoute('GET', '/files', table)).toBeUndefined();
+    expect(matched(matchRoute('GET', '/files/', table))).toMatchObject({ path: '/files/{proxy+}', params: { proxy: '' } });
+    expect(matched(matchRoute('GET', '/files/a%20b/%C3%A9', table))).toMatchObject({ path: '/files/{proxy+}', params: { proxy: 'a b/é' } });
+    expect(() => matchRoute('GET', '/files/a/%zz', table)).toThrow(AppError);
   });
 });

@@ -221,31 +221,60 @@ function decodeSegment(segment: string): string | undefined {
   }
 }
 
-/** Matches a request to a route the way API Gateway does: literal segments, `{name}` parameters. */
+/** A route path's parameters: `{name}` one segment, `{name+}` (greedy, last only) the rest of the path. */
+const isGreedy = (part: string | undefined) => part !== undefined && part.startsWith('{') && part.endsWith('+}');
+
+function decodedOrThrow(segment: string): string {
+  const decoded = decodeSegment(segment);
+  if (decoded === undefined) throw new AppError('request.bad_path', 400, 'The path is not validly percent-encoded.');
+  return decoded;
+}
+
+/** The path parameters when `segments` fit the route's `pattern`, else undefined. */
+function fit(pattern: readonly string[], segments: readonly string[]): Record<string, string> | undefined {
+  const greedyAt = isGreedy(pattern.at(-1)) ? pattern.length - 1 : undefined;
+  if (greedyAt === undefined ? pattern.length !== segments.length : segments.length <= greedyAt) return undefined;
+  const pathParameters: Record<string, string> = {};
+  for (let i = 0; i < (greedyAt ?? pattern.length); i += 1) {
+    const part = pattern[i]!;
+    const segment = segments[i]!;
+    if (!part.startsWith('{')) {
+      if (part !== segment) return undefined;
+      continue;
+    }
+    if (!segment) return undefined;
+    pathParameters[part.slice(1, -1)] = decodedOrThrow(segment);
+  }
+  // A greedy variable takes every segment left, each decoded; a trailing slash leaves it empty.
+  if (greedyAt !== undefined) pathParameters[pattern[greedyAt]!.slice(1, -2)] = segments.slice(greedyAt).map(decodedOrThrow).join('/');
+  return pathParameters;
+}
+
+/** A route table with each path split, routes with a greedy variable last: API Gateway tries them last. */
+const patternsOf = (table: readonly Route[]) =>
+  table
+    .map((route) => ({ route, pattern: route.path.split('/') }))
+    .sort((a, b) => Number(isGreedy(a.pattern.at(-1))) - Number(isGreedy(b.pattern.at(-1))));
+const patterns = new WeakMap<readonly Route[], ReturnType<typeof patternsOf>>();
+
+/**
+ * Matches a request to a route the way API Gateway does: literal segments, `{name}` parameters, and a
+ * greedy `{name+}` last, which gets only what no route without one matches (with the request's method).
+ */
 export function matchRoute(
   method: string,
   path: string,
+  table: readonly Route[] = routes,
 ): { route: Route; pathParameters: Record<string, string> } | { allowed: string[] } | undefined {
   const segments = path.split('/');
-  const allowed: string[] = [];
-  for (const route of routes as readonly Route[]) {
-    const pattern = route.path.split('/');
-    if (pattern.length !== segments.length) continue;
-    const pathParameters: Record<string, string> = {};
-    const matches = pattern.every((part, i) => {
-      const segment = segments[i]!;
-      if (part.startsWith('{')) {
-        if (!segment) return false;
-        const decoded = decodeSegment(segment);
-        if (decoded === undefined) throw new AppError('request.bad_path', 400, 'The path is not validly percent-encoded.');
-        pathParameters[part.slice(1, -1)] = decoded;
-        return true;
-      }
-      return part === segment;
-    });
-    if (!matches) continue;
+  const allowed = new Set<string>();
+  let sorted = patterns.get(table);
+  if (!sorted) patterns.set(table, (sorted = patternsOf(table)));
+  for (const { route, pattern } of sorted) {
+    const pathParameters = fit(pattern, segments);
+    if (!pathParameters) continue;
     if (route.method === method) return { route, pathParameters };
-    allowed.push(route.method);
+    allowed.add(route.method);
   }
-  return allowed.length > 0 ? { allowed } : undefined;
+  return allowed.size > 0 ? { allowed: [...allowed] } : undefined;
 }

@@ -1,6 +1,6 @@
 /**
  * The HTTP routes, once: the API handler dispatches on them, the local server matches requests against
- * them, the OpenAPI document is generated from them, and the CDK stack creates them.
+ * them, the OpenAPI document is generated from them (all but the console's), and the CDK stack creates them.
  */
 import type * as z from 'zod';
 import { AppError } from '../../domain/errors.ts';
@@ -29,7 +29,7 @@ export interface Route {
   method: 'GET' | 'POST';
   path: string;
   /** Which Lambda serves it. */
-  fn: 'api' | 'webhook';
+  fn: 'api' | 'webhook' | 'console';
   /** The scope an admin token needs; `none` routes say why they are open. */
   auth: { scope: string } | { none: string };
   summary: string;
@@ -40,6 +40,8 @@ export interface Route {
   csv?: string;
   query?: z.ZodType;
   response: { status: number; schema?: z.ZodType };
+  /** Not part of the API's contract (the console's files): left out of the OpenAPI document. */
+  openapi?: false;
 }
 
 export const routes = [
@@ -206,6 +208,26 @@ export const routes = [
     auth: { none: 'The public API description.' },
     summary: 'This document',
     response: { status: 200 },
+  },
+  // The admin console (a single-page app) from the API's own origin: its files, its client-side routes
+  // (index.html) and its runtime configuration (`config.json`). See handlers/console.ts.
+  {
+    method: 'GET',
+    path: '/console',
+    fn: 'console',
+    auth: { none: "The admin console's static files; every API call it makes carries the admin's token." },
+    summary: 'The admin console',
+    response: { status: 200 },
+    openapi: false,
+  },
+  {
+    method: 'GET',
+    path: '/console/{proxy+}',
+    fn: 'console',
+    auth: { none: "The admin console's static files; every API call it makes carries the admin's token." },
+    summary: "The admin console's files, client-side routes and config.json",
+    response: { status: 200 },
+    openapi: false,
   },
 ] as const satisfies readonly Route[];
 

@@ -90,6 +90,10 @@ export const contextSchema = z
     disableRegistration: flag.default(false),
     /** Days between rotations of the M2M secret through Logto; 0 turns rotation off. Default: see `m2mRotation`. */
     m2mRotationDays: z.coerce.number().int('Must be whole days.').min(0).max(1000).optional(),
+    /** The team's Logto Single Page App for the admin console (an id, not a secret). Without it, the console says it is not configured. */
+    consoleAppId: z.string().trim().min(1).optional(),
+    /** The built admin console, if not this package's console/dist (relative to the CDK app). */
+    consoleAssetsDirectory: z.string().min(1).optional(),
     removalPolicy: z.enum(['retain', 'destroy']).default('retain'),
     alarmTopicArn: z
       .string()

@@ -4,8 +4,11 @@ import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type * as ses from 'aws-cdk-lib/aws-ses';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { defaultApiIndicator, envSchema, readConfig } from '../lambdas/composition/config.ts';
 import { addressOf } from './config.ts';
+import { packagePath } from './package-root.ts';
 import { Alarms } from './constructs/alarms.ts';
 import { DeliveryQueue } from './constructs/delivery-queue.ts';
 import { Email } from './constructs/email.ts';
@@ -177,7 +180,24 @@ export interface InvitationServiceProps {
   readonly deliveryRate?: number;
   /** Logto Management API requests a second this deployment may make. @default 20 (Logto Cloud: about 200 per 10 s) */
   readonly logtoRequestsPerSecond?: number;
+  /**
+   * The admin console at `<api>/console`, served by its own function from the API's origin.
+   * @default - served, but not configured (its page says so) until `appId` is set
+   */
+  readonly console?: {
+    /**
+     * The team's Logto Single Page App for the console: redirect URI `<ConsoleUrl>/callback`, post sign-out
+     * redirect URI `<ConsoleUrl>`. Admins sign in there; their role must hold `invitations:read` and
+     * `invitations:write` of `adminAudience`. An id, not a secret (a SPA has none).
+     */
+    readonly appId?: string;
+    /** The built console (`index.html`, `assets/`). @default this package's `console/dist` (`npm run build:console`) */
+    readonly assetsDirectory?: string;
+  };
 }
+
+/** Where `npm run build:console` writes the console, found from the package root as the functions' entries are. */
+export const defaultConsoleAssets = packagePath('console/dist');
 
 /**
  * Invitation-only registration for Logto: the whole service, in one construct.
@@ -188,10 +208,11 @@ export interface InvitationServiceProps {
  * - `DeliveryQueue/Queue` and `DeliveryQueue/DeadLetterQueue`: the job queue, drained by the jobs function;
  * - `Email`: one SES template per locale, the configuration set, its EventBridge event destination, the rule
  *   routing delivery/bounce/complaint/reject events to the mail-events function, and that rule's dead-letter queue;
- * - `Functions/{Api,Webhook,Jobs,MailEvents,Lifecycle,LogtoWiring}`: the Lambdas, each with its own role, log
- *   group and least-privilege grants;
+ * - `Functions/{Api,Webhook,Jobs,MailEvents,Lifecycle,LogtoWiring,Console}`: the Lambdas, each with its own
+ *   role, log group and least-privilege grants (`Console` has none: it serves the admin console's files, bundled);
  * - `Lifecycle/StateMachine`: the per-invitation Step Functions state machine (reminder, expiry, reconcile);
- * - `HttpApi/Api`: the HTTP API with the routes of the route table, throttling and access logs;
+ * - `HttpApi/Api`: the HTTP API with the routes of the route table (the admin console's under `/console`),
+ *   throttling and access logs;
  * - `LogtoWiring/Webhook`: the custom resource registering the Logto webhook (when `wireLogto`);
  * - `M2mRotation/{Handler,Schedule}`: the M2M secret's rotation through Logto (when `m2mRotation`);
  * - `Alarms`: errors and throttles per function, dead-letter queues, lifecycle failures, SES bounce and
@@ -202,6 +223,11 @@ export class InvitationService extends Construct {
   readonly apiUrl: string;
   /** Where Logto must post its webhooks. */
   readonly webhookUrl: string;
+  /**
+   * The admin console (under `publicUrl`, when given), without a trailing slash: its Logto app's post sign-out
+   * redirect URI, and with `/callback` its redirect URI.
+   */
+  readonly consoleUrl: string;
   /** The Logto instance, without a trailing slash. */
   readonly logtoEndpoint: string;
   /** The Management API resource the M2M app asks tokens for. */
@@ -251,6 +277,12 @@ export class InvitationService extends Construct {
     }
     if (reminderBeforeExpiry.toSeconds() >= defaultExpiresIn.toSeconds()) {
       throw new Error('InvitationService: reminderBeforeExpiry must be shorter than defaultExpiresIn.');
+    }
+    const consoleAssets = resolve(props.console?.assetsDirectory ?? defaultConsoleAssets);
+    // Before any function is bundled: the console's bundle copies the build, which must exist. Without
+    // bundling (`cdk synth --exclusively` of another stack, tests of the template) nothing is copied.
+    if (Stack.of(this).bundlingRequired && !existsSync(join(consoleAssets, 'index.html'))) {
+      throw new Error(`InvitationService: the admin console is not built (no index.html in ${consoleAssets}): run npm run build:console.`);
     }
 
     this.storage = new Storage(this, 'Storage', {
@@ -325,6 +357,14 @@ export class InvitationService extends Construct {
       webhookSecret: this.secrets.webhookSigningKey,
       jobQueue: this.deliveryQueue.queue,
       email: this.email,
+      console: {
+        assetsDirectory: consoleAssets,
+        environment: {
+          LOGTO_ENDPOINT: logtoEndpoint,
+          ADMIN_AUDIENCE: props.adminAudience,
+          ...(props.console?.appId && { CONSOLE_APP_ID: props.console.appId }),
+        },
+      },
       logRetention,
       removalPolicy,
     });
@@ -343,7 +383,7 @@ export class InvitationService extends Construct {
     }
 
     this.httpApi = new HttpApi(this, 'HttpApi', {
-      functions: { api: this.functions.api, webhook: this.functions.webhook },
+      functions: { api: this.functions.api, webhook: this.functions.webhook, console: this.functions.console },
       rateLimit: props.apiRateLimit ?? 50,
       burstLimit: props.apiBurstLimit ?? 100,
       logRetention,
@@ -351,7 +391,9 @@ export class InvitationService extends Construct {
     });
     this.apiUrl = this.httpApi.url;
     this.webhookUrl = `${this.httpApi.url}v1/webhooks/logto`;
-    const acceptUrl = props.publicUrl ? `${props.publicUrl.replace(/\/+$/, '')}/v1/accept` : `${this.httpApi.url}v1/accept`;
+    const publicBase = props.publicUrl ? `${props.publicUrl.replace(/\/+$/, '')}/` : this.httpApi.url;
+    this.consoleUrl = `${publicBase}console`;
+    const acceptUrl = `${publicBase}v1/accept`;
     for (const fn of [this.functions.api, this.functions.webhook, this.functions.jobs, this.functions.mailEvents, this.functions.lifecycle]) {
       fn.addEnvironment('ACCEPT_URL', acceptUrl);
     }

@@ -69,12 +69,17 @@ export class InvitationServiceStack extends Stack {
       ...(config.wireLogto !== undefined && { wireLogto: config.wireLogto }),
       ...(config.m2mRotationDays !== undefined && { m2mRotation: config.m2mRotationDays === 0 ? false : Duration.days(config.m2mRotationDays) }),
       disableRegistration: config.disableRegistration,
+      console: {
+        ...(config.consoleAppId && { appId: config.consoleAppId }),
+        ...(config.consoleAssetsDirectory && { assetsDirectory: config.consoleAssetsDirectory }),
+      },
     });
 
     const service = this.service;
     const output = (id: string, value: string, description: string) => new CfnOutput(this, id, { value, description });
     output('ApiUrl', service.apiUrl, 'Base URL of the invitations API');
     output('WebhookUrl', service.webhookUrl, 'Where Logto posts its webhooks');
+    output('ConsoleUrl', service.consoleUrl, 'The admin console (its Logto SPA app: redirect URI <ConsoleUrl>/callback, post sign-out URI <ConsoleUrl>)');
     output('LogtoEndpoint', service.logtoEndpoint, 'The Logto instance');
     output('LogtoApiIndicator', service.logtoApiIndicator, 'The Management API resource of the M2M app');
     output('SesIdentity', service.sesIdentity, 'The SES identity invitations are sent through');

@@ -11,7 +11,9 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { createAccessTokenVerifier } from '../lambdas/adapters/access-token-verifier.ts';
+import { DirectoryStaticFiles } from '../lambdas/adapters/directory-static-files.ts';
 import { DynamoInvitationStore } from '../lambdas/adapters/dynamo-store.ts';
 import { ensureTable } from '../lambdas/adapters/dynamo-table.ts';
 import { LogtoPasswordChecker } from '../lambdas/adapters/logto-password-checker.ts';
@@ -24,6 +26,7 @@ import { accessRequestLimitsOf, deliveryRateOf, mailerSettingsOf, invitationSett
 import { createPacer } from '../lambdas/handlers/pacing.ts';
 import { buildService, type Service } from '../lambdas/composition/service.ts';
 import type { Clock } from '../lambdas/domain/ports.ts';
+import { makeConsoleHandler } from '../lambdas/handlers/console.ts';
 import { ensureInvitationTemplates, templateLocales } from '../templates/index.ts';
 import { dispatch } from './api-gateway.ts';
 import { localServiceEnv } from './defaults.ts';
@@ -43,7 +46,16 @@ export interface LocalStackOptions {
   /** Where data survives restarts; in memory when absent. */
   dataDir?: string;
   /** A real Logto instead of the stand-in (`LOGTO_ENDPOINT` and friends). */
-  realLogto?: { endpoint: string; appId: string; appSecret: string; apiIndicator?: string; adminAudience?: string; demoAppId?: string };
+  realLogto?: {
+    endpoint: string;
+    appId: string;
+    appSecret: string;
+    apiIndicator?: string;
+    adminAudience?: string;
+    demoAppId?: string;
+    /** The admin console's SPA app there (`LOGTO_CONSOLE_APP_ID`); without it the console says it is not configured. */
+    consoleAppId?: string;
+  };
   /** Overrides of the service's environment (e.g. `ALLOWED_EMAIL_DOMAINS`). */
   env?: Record<string, string>;
   /** Scales the job queue's delays: 0 retries at once. */
@@ -74,10 +86,14 @@ export interface LocalStackOptions {
   sesFaults?: unknown[];
   /** The local SES's maximum send rate (`SES_MAX_SEND_RATE`), enforced and reported by GetAccount. @default 50 */
   sesMaxSendRate?: number;
+  /** The built admin console (`index.html`, `assets/`), re-read when rebuilt. @default console/dist of this repository */
+  consoleDirectory?: string;
 }
 
 export interface LocalStack {
   apiUrl: string;
+  /** The admin console: `${apiUrl}/console`. */
+  consoleUrl: string;
   logtoUrl: string;
   sesUrl: string;
   dynamoUrl: string;
@@ -95,6 +111,8 @@ export interface LocalStack {
 }
 
 const localCredentials = { accessKeyId: 'local', secretAccessKey: 'local' };
+/** Where `npm run build:console` writes the console. */
+export const localConsoleDirectory = fileURLToPath(new URL('../console/dist', import.meta.url));
 export const localAdminAudience = seed.adminClient.resource;
 
 function listen(server: Server, port: number, host: string): Promise<string> {
@@ -295,6 +313,21 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     closers.push(() => jobs.stop());
     await resumeLifecycles(store, service);
 
+    // The console signs in at the stand-in as its seeded SPA app, whose redirect URIs follow this API's URL
+    // (seed.ts consoleUris), so it works on any port; at a real Logto, as the app LOGTO_CONSOLE_APP_ID names.
+    const consoleAppId = standIn ? seed.consoleApp.id : options.realLogto?.consoleAppId;
+    const consoleHandler = makeConsoleHandler({
+      files: new DirectoryStaticFiles({ directory: options.consoleDirectory ?? localConsoleDirectory, reloadWhenChanged: true }),
+      settings: {
+        logtoEndpoint: config.LOGTO_ENDPOINT,
+        resource: config.ADMIN_AUDIENCE,
+        ...(consoleAppId && { appId: consoleAppId }),
+        notConfigured:
+          `No Logto app is set for the admin console: at ${config.LOGTO_ENDPOINT}, create a Single Page App with the redirect URI ` +
+          `${apiUrl}/console/callback and the post sign-out redirect URI ${apiUrl}/console, then restart npm start with LOGTO_CONSOLE_APP_ID=<its App ID>.`,
+      },
+    });
+
     const demo = {
       logtoEndpoint: config.LOGTO_ENDPOINT,
       clientId: logto.demoAppId,
@@ -303,7 +336,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     };
     apiServer.on('request', (req, res) => {
       void (async () => {
-        if (await dispatch(req, res, { api: service.api, webhook: service.webhook })) return;
+        if (await dispatch(req, res, { api: service.api, webhook: service.webhook, console: consoleHandler })) return;
         if (serveDemo(demo, req, res)) return;
         res.writeHead(404, { 'content-type': 'application/json' });
         res.end(JSON.stringify({ code: 'route.not_found', message: 'No such route.' }));
@@ -316,6 +349,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
 
     return {
       apiUrl,
+      consoleUrl: `${apiUrl}/console`,
       logtoUrl: config.LOGTO_ENDPOINT,
       sesUrl,
       dynamoUrl,

@@ -20,6 +20,8 @@ const env = readConfig(
     ADMIN_AUDIENCE: z.string().default(seed.adminClient.resource),
     /** A Traditional/SPA app at the real Logto whose redirect URIs include http://127.0.0.1:4000/demo/callback. */
     LOGTO_DEMO_APP_ID: z.string().optional(),
+    /** A Single Page App at the real Logto for the admin console: redirect URI http://127.0.0.1:4000/console/callback, post sign-out URI http://127.0.0.1:4000/console. */
+    LOGTO_CONSOLE_APP_ID: z.string().optional(),
     LOCAL_DATA_DIR: z.string().default('.local'),
     LOG_LEVEL: z.enum(['DEBUG', 'INFO', 'WARN', 'ERROR']).default('WARN'),
     /** Every lifecycle wait (reminder, expiry) is this many times shorter: 60 turns minutes into seconds. */
@@ -66,6 +68,7 @@ const stack = await startLocalStack({
       apiIndicator: env.LOGTO_API_INDICATOR,
       adminAudience: env.ADMIN_AUDIENCE,
       ...(env.LOGTO_DEMO_APP_ID && { demoAppId: env.LOGTO_DEMO_APP_ID }),
+      ...(env.LOGTO_CONSOLE_APP_ID && { consoleAppId: env.LOGTO_CONSOLE_APP_ID }),
     },
   }),
 }).catch((error: unknown) => {
@@ -81,11 +84,17 @@ const stack = await startLocalStack({
 const api = stack.apiUrl;
 const logto = stack.logtoUrl;
 const indent = (text: string) => text.replace(/^/gm, '  ');
+const consoleNote = stack.standIn
+  ? `sign in as ${seed.adminUser.username} / ${seed.adminUser.password}`
+  : env.LOGTO_CONSOLE_APP_ID
+    ? `signs in with the Logto app ${env.LOGTO_CONSOLE_APP_ID}`
+    : 'not configured: set LOGTO_CONSOLE_APP_ID, see the README';
 
 console.log(`
 logto-invitations is running locally.
 
   API            ${api}            (OpenAPI: ${api}/v1/openapi.json)
+  Console        ${stack.consoleUrl}            (${consoleNote})
   Logto          ${logto}${stack.standIn ? `            (local stand-in; issuer ${logto}/oidc)` : '  (real Logto)'}
   SES inbox      ${stack.sesUrl}            (mails as JSON: ${stack.sesUrl}/store)
   DynamoDB       ${stack.dynamoUrl}            (dynalite, data in ${env.LOCAL_DATA_DIR}/)

@@ -27,7 +27,7 @@ const startStop = { '@aws-sdk/client-sfn': ['SFNClient', 'StartExecutionCommand'
  * grants of lib/constructs/functions.ts): every service function reads the M2M secret (Logto), the store
  * and may queue a job. The lifecycle function sends reminders but never starts or stops a lifecycle (it
  * runs inside one: it has neither the state machine's ARN nor the grant); the webhook and mail events
- * send no email.
+ * send no email. The console function serves files and calls nothing.
  */
 export const sdkFloors: Record<string, SdkUse> = {
   api: { ...store, ...m2mSecret, ...mail, ...queue, ...startStop },
@@ -38,6 +38,7 @@ export const sdkFloors: Record<string, SdkUse> = {
   'logto-wiring': {
     '@aws-sdk/client-secrets-manager': ['SecretsManagerClient', 'GetSecretValueCommand', 'PutSecretValueCommand', 'ResourceNotFoundException'],
   },
+  console: {},
   'm2m-rotation': {
     '@aws-sdk/client-secrets-manager': [
       'SecretsManagerClient',

@@ -4,7 +4,7 @@ import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { Email } from './email.ts';
-import { ServiceFunction, type BindableTable, type ServiceEntry } from './service-function.ts';
+import { ServiceFunction, type BindableTable, type ServiceEntry, type ServiceFunctionProps } from './service-function.ts';
 
 /** Function sizes, with the reason for each. Memory also buys CPU (and so cold-start time). */
 export const functionSpecs = {
@@ -20,6 +20,8 @@ export const functionSpecs = {
   lifecycle: { entry: 'lifecycle', memorySize: 512, timeout: Duration.seconds(60), description: 'logto-invitations: lifecycle tasks (reconcile, remind, expire)' },
   /** Deploy time only: a few Management API calls with bounded retries. */
   logtoWiring: { entry: 'logto-wiring', memorySize: 256, timeout: Duration.minutes(2), description: 'logto-invitations: registers the Logto webhook at deploy time' },
+  /** Static files read into memory once, each compressed once: 256 MB buys the CPU to do that at a cold start quickly. */
+  console: { entry: 'console', memorySize: 256, timeout: Duration.seconds(10), description: 'logto-invitations: admin console (static files, config.json)' },
 } as const satisfies Record<string, { entry: ServiceEntry; memorySize: number; timeout: Duration; description: string }>;
 
 export type FunctionName = keyof typeof functionSpecs;
@@ -36,12 +38,17 @@ export interface ServiceFunctionsProps {
   readonly webhookSecret: ISecret;
   readonly jobQueue: IQueue;
   readonly email: Email;
+  /**
+   * The admin console: its build (copied into its bundle), and where it signs admins in: `LOGTO_ENDPOINT`,
+   * `ADMIN_AUDIENCE` and, when the team has a Logto app for it, `CONSOLE_APP_ID`. Ids only.
+   */
+  readonly console: { readonly assetsDirectory: string; readonly environment: Record<string, string> };
   readonly logRetention: logs.RetentionDays;
   readonly removalPolicy: RemovalPolicy;
 }
 
 /**
- * The six Lambdas and, in one place, what each may do (no `*` action anywhere; every resource named):
+ * The seven Lambdas and, in one place, what each may do (no `*` action anywhere; every resource named):
  *
  * | function | table | M2M secret | webhook secret | SES send | job queue |
  * | --- | --- | --- | --- | --- | --- |
@@ -51,10 +58,11 @@ export interface ServiceFunctionsProps {
  * | `MailEvents` | RW | read | - | - | send |
  * | `Lifecycle` | RW | read | - | yes | send |
  * | `LogtoWiring` | - | read | read, write (PutSecretValue) | - | - |
+ * | `Console` | - | - | - | - | - |
  *
  * `Api`, `Webhook`, `Jobs` and `MailEvents` also start and stop lifecycle executions (granted by the
  * lifecycle construct). Jobs queue follow-up work (a retried token revocation, a suspension); MailEvents
- * revokes an undeliverable invitation's tokens at Logto.
+ * revokes an undeliverable invitation's tokens at Logto. `Console` serves static files and ids: it may only log.
  */
 export class ServiceFunctions extends Construct {
   readonly api: ServiceFunction;
@@ -63,16 +71,18 @@ export class ServiceFunctions extends Construct {
   readonly mailEvents: ServiceFunction;
   readonly lifecycle: ServiceFunction;
   readonly logtoWiring: ServiceFunction;
+  readonly console: ServiceFunction;
 
   constructor(scope: Construct, id: string, props: ServiceFunctionsProps) {
     super(scope, id);
     const secretIds = { M2M_SECRET_ID: props.m2mSecret.secretArn, WEBHOOK_SECRET_ID: props.webhookSecret.secretArn };
-    const make = (constructId: string, name: FunctionName, environment: Record<string, string>) =>
+    const make = (constructId: string, name: FunctionName, environment: Record<string, string>, bundledDirectory?: ServiceFunctionProps['bundledDirectory']) =>
       new ServiceFunction(this, constructId, {
         ...functionSpecs[name],
         environment,
         logRetention: props.logRetention,
         removalPolicy: props.removalPolicy,
+        ...(bundledDirectory && { bundledDirectory }),
       });
     const service = (constructId: string, name: FunctionName) => {
       const fn = make(constructId, name, {
@@ -117,6 +127,9 @@ export class ServiceFunctions extends Construct {
     // It reads the stored key first, so a re-deploy with an unchanged key adds no secret version.
     this.logtoWiring.grantSecretRead(props.webhookSecret);
     this.logtoWiring.grantSecretWrite(props.webhookSecret);
+
+    // No grant at all: the files travel in its bundle (as `console/`, where lambdas/entry/console.ts reads them).
+    this.console = make('Console', 'console', props.console.environment, { source: props.console.assetsDirectory, into: 'console' });
   }
 
   /** By construct id, e.g. for alarms. */
@@ -128,6 +141,7 @@ export class ServiceFunctions extends Construct {
       MailEvents: this.mailEvents,
       Lifecycle: this.lifecycle,
       LogtoWiring: this.logtoWiring,
+      Console: this.console,
     };
   }
 }

@@ -49,10 +49,13 @@ export class HttpApi extends Construct {
       webhook: new HttpLambdaIntegration('WebhookIntegration', props.functions.webhook, {
         payloadFormatVersion: apigwv2.PayloadFormatVersion.VERSION_2_0,
       }),
+      console: new HttpLambdaIntegration('ConsoleIntegration', props.functions.console, {
+        payloadFormatVersion: apigwv2.PayloadFormatVersion.VERSION_2_0,
+      }),
     } satisfies Record<Route['fn'], HttpLambdaIntegration>;
 
     this.api = new apigwv2.HttpApi(this, 'Api', {
-      description: 'logto-invitations: admin API, Logto webhook receiver, health, OpenAPI',
+      description: 'logto-invitations: admin API, Logto webhook receiver, health, OpenAPI, admin console',
       createDefaultStage: false,
       defaultIntegration: integrations.api,
     });

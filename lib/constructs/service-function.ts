@@ -8,9 +8,10 @@ import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { BuildOptions } from 'esbuild';
 import { packagePath } from '../package-root.ts';
+import { join } from 'node:path';
 
 /** The Lambda entry points, one file each under `lambdas/entry/`. */
-export type ServiceEntry = 'api' | 'webhook' | 'jobs' | 'mail-events' | 'lifecycle' | 'logto-wiring' | 'm2m-rotation';
+export type ServiceEntry = 'api' | 'webhook' | 'jobs' | 'mail-events' | 'lifecycle' | 'logto-wiring' | 'm2m-rotation' | 'console';
 
 export interface ServiceFunctionProps {
   /** The file `lambdas/entry/<entry>.ts`; it exports `handler`. */
@@ -24,6 +25,11 @@ export interface ServiceFunctionProps {
   readonly logRetention: logs.RetentionDays;
   /** Of the function's log group. */
   readonly removalPolicy: RemovalPolicy;
+  /**
+   * A directory copied into the bundle, as `<into>/` beside `index.mjs` (the built console). Part of the
+   * asset: a change to it deploys a new version. @default - nothing but the bundle
+   */
+  readonly bundledDirectory?: { readonly source: string; readonly into: string };
 }
 
 /** The newest Node.js runtime aws-cdk-lib offers (STYLE: the newest runtime; esbuild targets the same). */
@@ -73,6 +79,20 @@ export function serviceEsbuildOptions(): BuildOptions {
     sourcesContent: serviceBundling.sourcesContent,
     external: [...serviceBundling.externalModules],
     logLevel: serviceBundling.logLevel,
+  };
+}
+
+/**
+ * esbuild's commands, then a copy of `source` to `<bundle>/<into>`. With Node (which runs esbuild anyway),
+ * not `cp`, so it runs wherever the CDK runs. The copy is of the local directory: local bundling only
+ * (esbuild is installed with the project).
+ */
+function withDirectory(directory: { readonly source: string; readonly into: string }): BundlingOptions {
+  const copy = (outputDir: string) =>
+    `node -e "require('node:fs').cpSync(process.argv[1], process.argv[2], { recursive: true })" ${JSON.stringify(directory.source)} ${JSON.stringify(join(outputDir, directory.into))}`;
+  return {
+    ...serviceBundling,
+    commandHooks: { beforeBundling: () => [], beforeInstall: () => [], afterBundling: (_inputDir, outputDir) => [copy(outputDir)] },
   };
 }
 
@@ -147,7 +167,7 @@ export class ServiceFunction extends NodejsFunction {
         NODE_OPTIONS: '--enable-source-maps',
         ...props.environment,
       },
-      bundling: serviceBundling,
+      bundling: props.bundledDirectory ? withDirectory(props.bundledDirectory) : serviceBundling,
     });
     this.home = home;
     this.logs = logGroup;

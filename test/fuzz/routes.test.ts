@@ -11,6 +11,7 @@ import { createHmac } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { routes, type Route } from '../../lambdas/handlers/http/routes.ts';
 import { startLocalStack, type LocalStack } from '../../local/stack.ts';
+import { writeConsoleBuild } from '../support/console-build.ts';
 import { adminToken, client, managementToken } from '../support/local-stack.ts';
 
 const runs = Number(process.env.FUZZ_RUNS ?? 80);
@@ -28,7 +29,14 @@ let cases = 0;
 const answered = new Map<string, number>();
 
 beforeAll(async () => {
-  stack = await startLocalStack({ jobDelayScale: 0, logLevel: 'SILENT', sesEventDelayMs: 0, env: { REFERRALS_PER_PERIOD: '100000' } });
+  stack = await startLocalStack({
+    jobDelayScale: 0,
+    logLevel: 'SILENT',
+    sesEventDelayMs: 0,
+    env: { REFERRALS_PER_PERIOD: '100000' },
+    // The console's routes serve a build: one laid out as Vite writes it, so the fuzzing meets real files.
+    consoleDirectory: writeConsoleBuild().directory,
+  });
   // A referrer: a user holding role-member, with a user's token carrying invitations:refer.
   const logto = client(stack.logtoUrl, await managementToken(stack));
   const referrer = (await logto.post('/api/users', { primaryEmail: 'fuzz-referrer@example.com', name: 'Fuzz Referrer' })).body;
@@ -68,6 +76,13 @@ const pathSegment = fc.oneof(
   fc.constantFrom(...[0, 1, 2]).map((i) => encodeURIComponent(seeded[i]!)),
   hostileStrings.map(encodeURIComponent),
   fc.constantFrom('%', '%zz', '%E0%A4%A', '%2F', '..', '.', '%C0%AF', 'inv_%00'),
+);
+
+/** The rest of a console path (`{proxy+}`): its files, near misses, client-side routes, hostile segments. */
+const consolePath = fc.oneof(
+  fc.constantFrom('', 'config.json', 'index.html', 'assets/index-B1lE_z5V.js', 'assets/index-OLDHASH1.js', 'assets/', 'favicon.svg', 'callback'),
+  fc.array(pathSegment, { minLength: 1, maxLength: 4 }).map((segments) => segments.join('/')),
+  pathSegment.map((segment) => `assets/${segment}`),
 );
 
 const json = fc.jsonValue({ maxDepth: 4 });
@@ -268,13 +283,14 @@ function requestFor(route: Route) {
     webhookBody,
     signWebhook: fc.boolean(),
     otherMethod: fc.integer({ min: 0, max: 9 }).map((n) => n === 0),
+    consolePath,
     acceptToken,
     acceptForm,
     acceptHeaders,
     accessRequestPost,
     referralPost,
   }).map((generated) => {
-    const path = route.path.replace('{id}', generated.segment);
+    const path = route.path.replace('{id}', generated.segment).replace('{proxy+}', generated.consolePath);
     const search = new URLSearchParams(generated.query).toString();
     const auth = generated.headers.authorization;
     const headerValues: Record<string, string> = { ...generated.headers };

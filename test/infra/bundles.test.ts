@@ -35,6 +35,11 @@ describe('function bundles', () => {
     }
   });
 
+  it('give the console function its own code and nothing else: no library, no zod, no SDK, no middleware', () => {
+    expect(packages.get('console')!.filter((pkg) => !pkg.startsWith('(project) lambdas/'))).toEqual([]);
+    expect(packages.get('console')!.sort()).toEqual(['(project) lambdas/adapters', '(project) lambdas/composition', '(project) lambdas/entry', '(project) lambdas/handlers']);
+  });
+
   it('carry no X-Ray SDK: active tracing records the invocation (observability.ts says why)', () => {
     for (const [name, held] of packages) expect({ name, xray: held.includes('aws-xray-sdk-core') }).toEqual({ name, xray: false });
   });

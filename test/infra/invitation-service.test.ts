@@ -57,7 +57,7 @@ describe('functions', () => {
   });
 
   it('runs every function on Node.js 24, arm64, X-Ray active, JSON logs, bundled as ESM', () => {
-    expect(serviceFunctions().map(([name]) => name)).toEqual(['Api', 'Webhook', 'Jobs', 'MailEvents', 'Lifecycle', 'LogtoWiring']);
+    expect(serviceFunctions().map(([name]) => name)).toEqual(['Api', 'Webhook', 'Jobs', 'MailEvents', 'Lifecycle', 'LogtoWiring', 'Console']);
     for (const [, fn] of serviceFunctions()) {
       const props = lambdaProps(fn);
       expect(props.Runtime).toBe('nodejs24.x');
@@ -71,7 +71,7 @@ describe('functions', () => {
   });
 
   it('gives each function the memory and timeout chosen for it', () => {
-    const byId = { Api: 'api', Webhook: 'webhook', Jobs: 'jobs', MailEvents: 'mailEvents', Lifecycle: 'lifecycle', LogtoWiring: 'logtoWiring' } as const;
+    const byId = { Api: 'api', Webhook: 'webhook', Jobs: 'jobs', MailEvents: 'mailEvents', Lifecycle: 'lifecycle', LogtoWiring: 'logtoWiring', Console: 'console' } as const;
     for (const [name, fn] of serviceFunctions()) {
       const spec = functionSpecs[byId[name as keyof typeof byId]];
       expect(lambdaProps(fn)).toMatchObject({ MemorySize: spec.memorySize, Timeout: spec.timeout.toSeconds() });
@@ -87,7 +87,7 @@ describe('functions', () => {
     const rotation = service().m2mRotation!.handler;
     expect(lambdaProps(rotation).LoggingConfig.LogGroup).toEqual(ref(rotation.logs));
     const groups = Object.values(resources(template(), 'AWS::Logs::LogGroup'));
-    expect(groups.length).toBe(6 + 3 + 1); // functions, API access logs, state machine, provider framework, M2M rotation
+    expect(groups.length).toBe(7 + 3 + 1); // functions, API access logs, state machine, provider framework, M2M rotation
     for (const group of groups) expect(group.Properties.RetentionInDays).toBe(90);
   });
 
@@ -257,6 +257,11 @@ describe('IAM: each function may do exactly what it needs', () => {
     });
   });
 
+  it('Console: may only write its logs and traces (its files are in its bundle; its config is ids)', () => {
+    const fn = service().functions.console;
+    expect(permissions(fn.serviceRole)).toEqual(basics(fn));
+  });
+
   it('only the Logto wiring can write a secret; the API function cannot', () => {
     for (const [name, fn] of serviceFunctions()) {
       const canWrite = Object.keys(permissions(fn.serviceRole)).some((action) => /^secretsmanager:(Put|Update|Create|Delete)/.test(action));
@@ -364,7 +369,7 @@ describe('HTTP API', () => {
     expect([...byKey.keys()].sort()).toEqual([...routes.map((route) => `${route.method} ${route.path}`), '$default'].sort());
     for (const route of routes as readonly Route[]) {
       const resource = byKey.get(`${route.method} ${route.path}`)!;
-      const fn = route.fn === 'api' ? service().functions.api : service().functions.webhook;
+      const fn = { api: service().functions.api, webhook: service().functions.webhook, console: service().functions.console }[route.fn];
       expect([route.path, integrationTarget(resource.Properties.Target)]).toEqual([route.path, fnId(fn)]);
     }
     expect(integrationTarget(byKey.get('$default')!.Properties.Target)).toBe(fnId(service().functions.api));
@@ -383,7 +388,7 @@ describe('HTTP API', () => {
       else expect(reason).toContain(`scope "${route.auth.scope}"`);
     }
     // The open routes: exactly asking for an invitation (rate-limited) and its form, the accept page (its
-    // token), the webhook (HMAC), health and the OpenAPI document.
+    // token), the webhook (HMAC), health, the OpenAPI document and the console's files.
     expect(routes.filter((route) => 'none' in route.auth).map((route) => `${route.method} ${route.path}`)).toEqual([
       'POST /v1/access-requests',
       'GET /v1/request-access',
@@ -392,6 +397,8 @@ describe('HTTP API', () => {
       'POST /v1/webhooks/logto',
       'GET /v1/health',
       'GET /v1/openapi.json',
+      'GET /console',
+      'GET /console/{proxy+}',
     ]);
   });
 
@@ -626,8 +633,8 @@ describe('alarms', () => {
   });
 
   it('send every alarm and its recovery to the topic', () => {
-    // the six functions and the M2M rotation, DLQs, lifecycle, registrations blocked, request flood, SES rates
-    expect(alarms().length).toBe((6 + 1) * 2 + 2 + 2 + 1 + 1 + 2);
+    // the seven functions and the M2M rotation, DLQs, lifecycle, registrations blocked, request flood, SES rates
+    expect(alarms().length).toBe((7 + 1) * 2 + 2 + 2 + 1 + 1 + 2);
     for (const alarm of alarms()) {
       expect(alarm.AlarmActions).toEqual([topic()]);
       expect(alarm.OKActions).toEqual([topic()]);

@@ -1,6 +1,7 @@
 /**
- * OpenAPI 3.1, generated from the route table and the same zod schemas that validate requests.
- * Served at `GET /v1/openapi.json` and checked in as `openapi.json` (a test keeps the two equal).
+ * OpenAPI 3.1, generated from the route table (its API routes, not the console's files) and the same zod
+ * schemas that validate requests. Served at `GET /v1/openapi.json` and checked in as `openapi.json` (a
+ * test keeps the two equal).
  */
 import * as z from 'zod';
 import { routes, type Route } from './routes.ts';
@@ -90,7 +91,7 @@ export function openApiDocument(serverUrl?: string) {
   const components: Record<string, unknown> = {};
   schemaOf(errorSchema, 'output', components);
   const paths: Record<string, Record<string, unknown>> = {};
-  for (const route of routes as readonly Route[]) {
+  for (const route of (routes as readonly Route[]).filter((candidate) => candidate.openapi !== false)) {
     paths[route.path] = { ...paths[route.path], [route.method.toLowerCase()]: operation(route, components) };
   }
   return {

@@ -1,6 +1,6 @@
 /**
  * The HTTP routes, once: the API handler dispatches on them, the local server matches requests against
- * them, the OpenAPI document is generated from them, and the CDK stack creates them.
+ * them, the OpenAPI document is generated from them (all but the console's), and the CDK stack creates them.
  */
 import type * as z from 'zod';
 import { AppError } from '../../domain/errors.ts';
@@ -34,7 +34,7 @@ export interface Route {
   method: 'GET' | 'POST';
   path: string;
   /** Which Lambda serves it. */
-  fn: 'api' | 'webhook';
+  fn: 'api' | 'webhook' | 'console';
   /** The scope an admin token needs; `none` routes say why they are open. */
   auth: { scope: string } | { none: string };
   summary: string;
@@ -50,6 +50,8 @@ export interface Route {
    * request is never recorded or replayed under an Idempotency-Key (the key's request hash has no query).
    */
   dryRun?: { status: number; schema: z.ZodType };
+  /** Not part of the API's contract (the console's files): left out of the OpenAPI document. */
+  openapi?: false;
 }
 
 export const routes = [
@@ -256,6 +258,26 @@ export const routes = [
     summary: 'This document',
     response: { status: 200 },
   },
+  // The admin console (a single-page app) from the API's own origin: its files, its client-side routes
+  // (index.html) and its runtime configuration (`config.json`). See handlers/console.ts.
+  {
+    method: 'GET',
+    path: '/console',
+    fn: 'console',
+    auth: { none: "The admin console's static files; every API call it makes carries the admin's token." },
+    summary: 'The admin console',
+    response: { status: 200 },
+    openapi: false,
+  },
+  {
+    method: 'GET',
+    path: '/console/{proxy+}',
+    fn: 'console',
+    auth: { none: "The admin console's static files; every API call it makes carries the admin's token." },
+    summary: "The admin console's files, client-side routes and config.json",
+    response: { status: 200 },
+    openapi: false,
+  },
 ] as const satisfies readonly Route[];
 
 export type RouteKey = `${(typeof routes)[number]['method']} ${(typeof routes)[number]['path']}`;
@@ -270,31 +292,60 @@ function decodeSegment(segment: string): string | undefined {
   }
 }
 
-/** Matches a request to a route the way API Gateway does: literal segments, `{name}` parameters. */
+/** A route path's parameters: `{name}` one segment, `{name+}` (greedy, last only) the rest of the path. */
+const isGreedy = (part: string | undefined) => part !== undefined && part.startsWith('{') && part.endsWith('+}');
+
+function decodedOrThrow(segment: string): string {
+  const decoded = decodeSegment(segment);
+  if (decoded === undefined) throw new AppError('request.bad_path', 400, 'The path is not validly percent-encoded.');
+  return decoded;
+}
+
+/** The path parameters when `segments` fit the route's `pattern`, else undefined. */
+function fit(pattern: readonly string[], segments: readonly string[]): Record<string, string> | undefined {
+  const greedyAt = isGreedy(pattern.at(-1)) ? pattern.length - 1 : undefined;
+  if (greedyAt === undefined ? pattern.length !== segments.length : segments.length <= greedyAt) return undefined;
+  const pathParameters: Record<string, string> = {};
+  for (let i = 0; i < (greedyAt ?? pattern.length); i += 1) {
+    const part = pattern[i]!;
+    const segment = segments[i]!;
+    if (!part.startsWith('{')) {
+      if (part !== segment) return undefined;
+      continue;
+    }
+    if (!segment) return undefined;
+    pathParameters[part.slice(1, -1)] = decodedOrThrow(segment);
+  }
+  // A greedy variable takes every segment left, each decoded; a trailing slash leaves it empty.
+  if (greedyAt !== undefined) pathParameters[pattern[greedyAt]!.slice(1, -2)] = segments.slice(greedyAt).map(decodedOrThrow).join('/');
+  return pathParameters;
+}
+
+/** A route table with each path split, routes with a greedy variable last: API Gateway tries them last. */
+const patternsOf = (table: readonly Route[]) =>
+  table
+    .map((route) => ({ route, pattern: route.path.split('/') }))
+    .sort((a, b) => Number(isGreedy(a.pattern.at(-1))) - Number(isGreedy(b.pattern.at(-1))));
+const patterns = new WeakMap<readonly Route[], ReturnType<typeof patternsOf>>();
+
+/**
+ * Matches a request to a route the way API Gateway does: literal segments, `{name}` parameters, and a
+ * greedy `{name+}` last, which gets only what no route without one matches (with the request's method).
+ */
 export function matchRoute(
   method: string,
   path: string,
+  table: readonly Route[] = routes,
 ): { route: Route; pathParameters: Record<string, string> } | { allowed: string[] } | undefined {
   const segments = path.split('/');
-  const allowed: string[] = [];
-  for (const route of routes as readonly Route[]) {
-    const pattern = route.path.split('/');
-    if (pattern.length !== segments.length) continue;
-    const pathParameters: Record<string, string> = {};
-    const matches = pattern.every((part, i) => {
-      const segment = segments[i]!;
-      if (part.startsWith('{')) {
-        if (!segment) return false;
-        const decoded = decodeSegment(segment);
-        if (decoded === undefined) throw new AppError('request.bad_path', 400, 'The path is not validly percent-encoded.');
-        pathParameters[part.slice(1, -1)] = decoded;
-        return true;
-      }
-      return part === segment;
-    });
-    if (!matches) continue;
+  const allowed = new Set<string>();
+  let sorted = patterns.get(table);
+  if (!sorted) patterns.set(table, (sorted = patternsOf(table)));
+  for (const { route, pattern } of sorted) {
+    const pathParameters = fit(pattern, segments);
+    if (!pathParameters) continue;
     if (route.method === method) return { route, pathParameters };
-    allowed.push(route.method);
+    allowed.add(route.method);
   }
-  return allowed.length > 0 ? { allowed } : undefined;
+  return allowed.size > 0 ? { allowed: [...allowed] } : undefined;
 }

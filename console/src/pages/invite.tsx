@@ -268,7 +268,7 @@ function InviteMany() {
     setError(undefined);
     setBusy(true);
     try {
-      const { data } = await api.POST('/v1/invitations/batch', { ...csvBody, params: { query: { dryRun: true } } });
+      const { data } = await api.POST('/v1/invitations/batch', { ...csvBody, params: { query: { dryRun: 'true' } } });
       setChecked(data as unknown as DryRun);
     } catch (failure) {
       setError(failure);

@@ -125,6 +125,15 @@ export class Email extends Construct {
   }
 
   /**
+   * `ses:TestRenderEmailTemplate` on this stack's templates: the admin's preview of an invitation's email
+   * (`GET /v1/invitations/{id}/email`) is SES rendering the stored template, so it shows what was sent. It
+   * renders only; nothing is sent.
+   */
+  grantRenderPreview(fn: ServiceFunction): void {
+    fn.addToRolePolicy(new iam.PolicyStatement({ sid: 'RenderEmailPreview', actions: ['ses:TestRenderEmailTemplate'], resources: [...this.templateArns] }));
+  }
+
+  /**
    * `ses:GetAccount`: the account's send quota, which the job queue paces its emails by. It has no
    * resource-level permissions, so its statement names `*`.
    */

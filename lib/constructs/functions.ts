@@ -100,6 +100,7 @@ export class ServiceFunctions extends Construct {
     this.api = service('Api', 'api');
     this.api.grantSecretRead(props.m2mSecret);
     props.email.grantSend(this.api);
+    props.email.grantRenderPreview(this.api);
     this.api.grantSendJobs(props.jobQueue);
 
     this.webhook = service('Webhook', 'webhook');

@@ -187,13 +187,14 @@ describe('IAM: each function may do exactly what it needs', () => {
     'states:StopExecution': [flat(stack.resolve(service().lifecycle.executionArns))],
   });
 
-  it('Api: table RW, M2M secret, SES send, job queue send, lifecycle start/stop', () => {
+  it("Api: table RW, M2M secret, SES send and its templates' preview, job queue send, lifecycle start/stop", () => {
     const fn = service().functions.api;
     expect(permissions(fn.serviceRole)).toEqual({
       ...basics(fn),
       ...tableRW(),
       'secretsmanager:GetSecretValue': [m2m],
       'ses:SendEmail': ses(),
+      'ses:TestRenderEmailTemplate': service().email.templateArns.map((a) => flat(stack.resolve(a))).sort(),
       'sqs:SendMessage': [queue()],
       ...lifecycle(),
     });

@@ -6,7 +6,7 @@
  * what the package's own `dependencies` bring, from the npm cache when it has them.
  */
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -175,14 +175,16 @@ describe('npm pack', () => {
 });
 
 describe('in a CDK TypeScript app', () => {
-  it('synthesizes offline, bundling every function from the shipped sources and every email template', () => {
+  it('synthesizes offline, bundling every function from the shipped sources, the shipped console and every email template', () => {
     expect(synth.code, synth.stderr).toBe(0);
     const functions = resourcesOf('AWS::Lambda::Function').filter((fn) => fn.Properties.Runtime === 'nodejs24.x');
-    expect(functions).toHaveLength(6);
-    for (const fn of functions) {
-      const bundle = readFileSync(join(scratch, 'acme-auth/cdk.out', fn.Metadata!['aws:asset:path']!, 'index.mjs'), 'utf8');
-      expect(bundle.startsWith(esmRequireBanner)).toBe(true);
-    }
+    expect(functions).toHaveLength(7);
+    const assets = functions.map((fn) => join(scratch, 'acme-auth/cdk.out', fn.Metadata!['aws:asset:path']!));
+    for (const asset of assets) expect(readFileSync(join(asset, 'index.mjs'), 'utf8').startsWith(esmRequireBanner)).toBe(true);
+    // The console function carries the console as the package shipped it.
+    const withConsole = assets.filter((asset) => existsSync(join(asset, 'console/index.html')));
+    expect(withConsole).toHaveLength(1);
+    expect(readFileSync(join(withConsole[0]!, 'console/index.html'), 'utf8')).toBe(readFileSync(join(projectRoot, 'console/dist/index.html'), 'utf8'));
     const emails = Object.fromEntries(
       resourcesOf('AWS::SES::Template').map(({ Properties: { Template } }) => [/(invitation|accept-link|account-ready)-[a-z]{2}$/.exec(Template.TemplateName)?.[0], Template.HtmlPart]),
     );

@@ -4,7 +4,7 @@
  * with bad rows, decide an access request, on a wide and a 360 px screen, with axe-core on every page.
  * Screenshots go to the run's temporary directory, or to docs/screenshots with `npm run screenshots`.
  */
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
@@ -66,6 +66,16 @@ async function screenshot(page: Page, name: string, { firstScreen = false } = {}
 const audit = (page: Page) => axeFindings(page);
 
 describe.skipIf(!chromiumAvailable)('the admin console', () => {
+  it('ships no secret: its configuration is fetched at run time, and it holds none of the local credentials', () => {
+    const shipped = readdirSync(built, { recursive: true, withFileTypes: true })
+      .filter((entry) => entry.isFile())
+      .map((entry) => readFileSync(join(entry.parentPath, entry.name), 'utf8'))
+      .join('\n');
+    for (const secret of [seed.adminClient.secret, seed.m2mApp.secret, seed.adminUser.password, 'local-demo-secret']) expect(shipped).not.toContain(secret);
+    expect(shipped).not.toContain(seed.consoleApp.id);
+    expect(shipped).toContain('config.json');
+  });
+
   it('signs in under its own CSP, shows the signed-in admin, and signs out', async () => {
     // Prepare: no CSP bypass here, so the console's own policy is what the page runs under
     const context = await browser.newContext();

@@ -12,7 +12,7 @@ import type { Pacer } from './pacing.ts';
 
 export interface JobsDeps {
   invitations: Pick<InvitationLibrary, 'deliver' | 'grant' | 'schedule' | 'close' | 'suspend' | 'abandonDelivery'>;
-  /** Every send waits for its turn, so the queue drains at the rate SES and Logto allow. */
+  /** Every send waits for its turn (once claimed), so the queue drains at the rate SES and Logto allow. */
   pacer: Pacer;
   log: Log;
   /** The queue's receives before a message goes to the dead-letter queue (SQS's `maxReceiveCount`). */
@@ -23,9 +23,9 @@ export function makeJobsHandler({ invitations, pacer, log, maxReceives }: JobsDe
   async function run(job: Job): Promise<void> {
     switch (job.kind) {
       case 'deliver':
-        await pacer.take();
-        // Jobs queued by the first release name the send number `sendCount`.
-        return invitations.deliver(job.invitationId, job.send ?? (job as { sendCount?: number }).sendCount ?? 0);
+        // Jobs queued by the first release name the send number `sendCount`. The pacer's turn is taken once
+        // the send is claimed: a redelivered duplicate, or a send already settled, takes none.
+        return invitations.deliver(job.invitationId, job.send ?? (job as { sendCount?: number }).sendCount ?? 0, () => pacer.take());
       case 'grant':
         return invitations.grant(job.invitationId);
       case 'schedule':

@@ -96,8 +96,11 @@ export function createDelivery(ctx: LibraryContext, modes: Modes, acceptance: Ac
    * at least once): a send already settled is not repeated, one in flight is left alone, and one whose
    * worker vanished is marked `failed` (outcome unknown) instead of being repeated. Throws `UpstreamError`
    * when a retry may succeed; a refusal is settled as `failed` and not thrown.
+   *
+   * `pace` (the job queue's) is awaited once the send is claimed, before Logto and SES are called: a
+   * duplicate or a send that is no longer wanted returns before it, so it never uses up a turn.
    */
-  async function deliver(id: string, number: number): Promise<void> {
+  async function deliver(id: string, number: number, pace?: () => Promise<void>): Promise<void> {
     const now = clock.now();
     let outcome: 'claimed' | 'unknown' | 'cancelled' | undefined;
     const claim = await ctx.update(id, (inv) => {
@@ -123,6 +126,7 @@ export function createDelivery(ctx: LibraryContext, modes: Modes, acceptance: Ac
     if (outcome === 'cancelled') return;
     const invitation = claim.after;
     const request = invitation.delivery.request!;
+    if (pace) await pace();
 
     const mode = modes.of(invitation);
     let issued: Issued;

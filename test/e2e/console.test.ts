@@ -179,7 +179,7 @@ describe.skipIf(!chromiumAvailable)('the admin console', () => {
     await context.close();
   });
 
-  it('shows an API refusal as the API words it', async () => {
+  it('shows an API refusal as the API words it, and takes the corrected form', async () => {
     // Prepare: someone already invited
     const admin = client(stack.apiUrl, await adminToken(stack));
     await admin.post('/v1/invitations', { email: 'console-twice@example.com' });
@@ -191,10 +191,15 @@ describe.skipIf(!chromiumAvailable)('the admin console', () => {
     await page.getByRole('textbox', { name: 'Email', exact: true }).fill('console-twice@example.com');
     await page.getByRole('button', { name: 'Invite', exact: true }).click();
     const alert = await page.getByRole('alert').textContent();
+    const findings = await audit(page);
+    // Act: the admin corrects the email and sends the form again (a new request: the refusal was final)
+    await page.getByRole('textbox', { name: 'Email', exact: true }).fill('console-twice-corrected@example.com');
+    await page.getByRole('button', { name: 'Invite', exact: true }).click();
+    await page.getByRole('heading', { name: 'Invited console-twice-corrected@example.com' }).waitFor();
 
     // Assess
     expect(alert).toContain('invitation.already_pending');
-    expect(await audit(page)).toEqual([]);
+    expect(findings).toEqual([]);
     await context.close();
   });
 

@@ -8,7 +8,7 @@ import type { AccessRequest, InvitationMode } from '../api.ts';
 import { ConfirmButton, ErrorMessage, Picker, StatusBadge, useLoad } from '../components/ui.tsx';
 import { to, useSession } from '../context.ts';
 import { namesOf, useDirectory } from '../directory.ts';
-import { newKey } from '../drafts.ts';
+import { keyOutlives, newKey } from '../drafts.ts';
 import { dateTime, fromNow, modeLabels } from '../format.ts';
 
 const statuses = ['pending', 'approved', 'declined'] as const;
@@ -89,11 +89,16 @@ function RequestCard({ request, onChanged }: { request: AccessRequest; onChanged
             title={`Invite ${request.email}?`}
             confirmLabel="Approve and invite"
             onConfirm={async () => {
-              await api.POST('/v1/access-requests/{id}/approve', {
-                ...path,
-                body: { mode, roleIds, organizationIds },
-                headers: { 'idempotency-key': key.current },
-              });
+              try {
+                await api.POST('/v1/access-requests/{id}/approve', {
+                  ...path,
+                  body: { mode, roleIds, organizationIds },
+                  headers: { 'idempotency-key': key.current },
+                });
+              } catch (failure) {
+                if (!keyOutlives(failure)) key.current = newKey();
+                throw failure;
+              }
               onChanged();
             }}
           >

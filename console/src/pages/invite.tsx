@@ -8,7 +8,7 @@ import type { BatchCreated, BatchProgress, CreateInvitation, Invitation, Invitat
 import { ErrorMessage, Picker, Progress, useInterval } from '../components/ui.tsx';
 import { to, useSession } from '../context.ts';
 import { namesOf, useDirectory } from '../directory.ts';
-import { newKey, useDraft } from '../drafts.ts';
+import { keyOutlives, newKey, useDraft } from '../drafts.ts';
 import { modeLabels } from '../format.ts';
 
 const modeHelp: Record<InvitationMode, string> = {
@@ -119,6 +119,7 @@ function InviteOne() {
       clearDraft();
     } catch (failure) {
       setError(failure);
+      if (!keyOutlives(failure)) set({ key: newKey() });
     } finally {
       setBusy(false);
     }
@@ -286,6 +287,7 @@ function InviteMany() {
       setDraft((previous) => ({ ...previous, batchId: (data as BatchCreated).batchId }));
     } catch (failure) {
       setError(failure);
+      if (!keyOutlives(failure)) setDraft((previous) => ({ ...previous, key: newKey() }));
     } finally {
       setBusy(false);
     }

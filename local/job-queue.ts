@@ -9,6 +9,7 @@ import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { UpstreamError } from '../lambdas/domain/errors.ts';
 import type { Job, JobQueue } from '../lambdas/domain/ports.ts';
 
 interface Message {
@@ -59,7 +60,18 @@ export class LocalJobQueue implements JobQueue {
     this.save();
   }
 
+  private refusedBatchSends = 0;
+
+  /** Fault injection: the next `count` SendMessageBatch calls (`enqueueAll`) fail as they do when SQS is unavailable. */
+  refuseNextBatchSends(count: number): void {
+    this.refusedBatchSends = count;
+  }
+
   async enqueueAll(jobs: readonly Job[]): Promise<void> {
+    if (this.refusedBatchSends > 0) {
+      this.refusedBatchSends -= 1;
+      throw new UpstreamError('queue.unavailable', `Could not queue ${jobs.length} jobs: ServiceUnavailable`);
+    }
     const now = Date.now();
     this.messages.push(...jobs.map((job) => ({ id: randomUUID(), job, dueAt: now, receives: 0 })));
     this.save();

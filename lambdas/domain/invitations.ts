@@ -321,6 +321,8 @@ export function createInvitationLibrary(deps: InvitationDeps) {
     /** A batch's checks alone: what it would accept and reject, with nothing stored, reserved or sent. */
     checkBatch: batches.dryRun,
     batchProgress: batches.progress,
+    /** The `redrive-batch` job: the first emails of a batch whose request died before queueing them. */
+    redriveBatch: batches.redriveUnrecorded,
     accessRequests,
     refer: referrals.refer,
     /** The roles, organizations and organization roles an invitation can name, as Logto lists them. */

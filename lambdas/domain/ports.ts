@@ -339,7 +339,13 @@ export type Job =
   | { kind: 'schedule'; invitationId: string }
   /** Revoke the tokens of an ended invitation that Logto could not be asked to revoke at once. */
   | { kind: 'close'; invitationId: string }
-  | { kind: 'suspend'; invitationId: string; userId: string };
+  | { kind: 'suspend'; invitationId: string; userId: string }
+  /**
+   * Queued when a batch starts storing rows, due after any request has ended: if the batch was never
+   * recorded (its request died between storing rows and queueing their emails), their first emails are
+   * queued again. A recorded batch queued them all itself: the job then ends at once.
+   */
+  | { kind: 'redrive-batch'; batchId: string };
 
 /** The input of one lifecycle execution (ISO 8601 times). */
 export interface LifecycleStart {

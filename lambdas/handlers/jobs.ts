@@ -11,7 +11,7 @@ import type { Log } from './http/respond.ts';
 import type { Pacer } from './pacing.ts';
 
 export interface JobsDeps {
-  invitations: Pick<InvitationLibrary, 'deliver' | 'grant' | 'schedule' | 'close' | 'suspend' | 'abandonDelivery'>;
+  invitations: Pick<InvitationLibrary, 'deliver' | 'grant' | 'schedule' | 'close' | 'suspend' | 'abandonDelivery' | 'redriveBatch'>;
   /** Every send waits for its turn (once claimed), so the queue drains at the rate SES and Logto allow. */
   pacer: Pacer;
   log: Log;
@@ -34,6 +34,8 @@ export function makeJobsHandler({ invitations, pacer, log, maxReceives }: JobsDe
         return invitations.close(job.invitationId);
       case 'suspend':
         return invitations.suspend(job.invitationId, job.userId);
+      case 'redrive-batch':
+        return invitations.redriveBatch(job.batchId);
     }
   }
 

@@ -32,7 +32,7 @@ describe('LocalJobQueue', () => {
     // Assess
     expect(seen).toEqual([['good', 'bad'], ['bad']]);
     expect(queue.pending).toHaveLength(0);
-    expect(queue.dead.map((m) => m.job.invitationId)).toEqual(['bad']);
+    expect(queue.dead.map((m) => (m.job as { invitationId: string }).invitationId)).toEqual(['bad']);
   });
 
   it('keeps the whole batch when the handler throws', async () => {
@@ -46,7 +46,7 @@ describe('LocalJobQueue', () => {
     queue.stop();
     await queue.enqueue(job('a'));
     await queue.runDue(true);
-    expect(queue.pending.map((m) => m.job.invitationId)).toEqual(['a']);
+    expect(queue.pending.map((m) => (m.job as { invitationId: string }).invitationId)).toEqual(['a']);
     await queue.runDue(true);
     expect(queue.pending).toHaveLength(0);
   });
@@ -97,7 +97,7 @@ describe('LocalJobQueue', () => {
     await second.runDue();
     // Assess
     expect(handled).toEqual(['burst-1', 'burst-2']);
-    expect(second.pending.map((m) => m.job.invitationId)).toEqual(['later']);
+    expect(second.pending.map((m) => (m.job as { invitationId: string }).invitationId)).toEqual(['later']);
     await second.runDue(true);
     expect(handled).toEqual(['burst-1', 'burst-2', 'later']);
   });

@@ -88,6 +88,12 @@ async function eachLimited<T>(items: readonly T[], limit: number, work: (item: T
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
 }
 
+/**
+ * When a batch's `redrive-batch` job runs: after its request has surely ended (API Gateway gives up at 30 s;
+ * the api function's timeout is 29 s), so a recorded batch is one that finished.
+ */
+export const redriveDelaySeconds = 60;
+
 export function createBatches(
   ctx: LibraryContext,
   create: {
@@ -99,7 +105,7 @@ export function createBatches(
 ) {
   const { store, batches, identity, jobs, clock } = ctx;
 
-  const firstSend = (invitation: Invitation): Job | undefined => {
+  const firstSend = (invitation: Pick<Invitation, 'id' | 'delivery'>): Job | undefined => {
     const request = outstandingSend(invitation);
     return request && { kind: 'deliver', invitationId: invitation.id, send: request.number };
   };
@@ -168,6 +174,8 @@ export function createBatches(
   async function submit(batchId: string, rows: readonly BatchRow[], invalid: readonly RejectedRow[], actor: Actor): Promise<BatchResult> {
     const { fresh, done: created, redrive, rejected } = await check(batchId, rows, invalid);
     if (redrive.length > 0) await jobs.enqueueAll(redrive);
+    // Before any row is stored: whatever happens to this request from here on, its rows' emails go out.
+    if (fresh.length > 0) await jobs.enqueue({ kind: 'redrive-batch', batchId }, redriveDelaySeconds);
     const groups = Array.from({ length: Math.ceil(fresh.length / groupSize) }, (_, i) => fresh.slice(i * groupSize, (i + 1) * groupSize));
     await eachLimited(groups, groupsInFlight, async (group) => {
       const queued: Job[] = [];
@@ -222,5 +230,19 @@ export function createBatches(
     return { batch, counts };
   }
 
-  return { submit, dryRun, progress };
+  /**
+   * The `redrive-batch` job: a batch that was never recorded had its request die after storing rows, maybe
+   * before queueing their emails; each first send still outstanding is queued again. A send queued twice
+   * goes once (its number is claimed), and one already settled is not repeated.
+   */
+  async function redriveUnrecorded(batchId: string): Promise<void> {
+    if (await batches.getBatch(batchId)) return;
+    const queued = (await batches.batchMembers(batchId)).flatMap((member) => {
+      const job = member.status === 'pending' ? firstSend(member) : undefined;
+      return job ? [job] : [];
+    });
+    if (queued.length > 0) await jobs.enqueueAll(queued);
+  }
+
+  return { submit, dryRun, progress, redriveUnrecorded };
 }

@@ -1,4 +1,9 @@
-/** The tenant's roles, organizations and organization roles, read through the invitations API (by name, not typed ids). */
+/**
+ * The tenant's roles, organizations and organization roles, read through the invitations API (by name, not
+ * typed ids). Read once per session and kept for a few minutes: every page and every access-request card
+ * shares the same three calls, which cost Logto's request budget too.
+ */
+import type { Api } from './api.ts';
 import type { Choice } from './components/ui.tsx';
 import { useLoad } from './components/ui.tsx';
 import { useSession } from './context.ts';
@@ -10,17 +15,31 @@ export interface Directory {
   error?: unknown;
 }
 
+interface Lists {
+  roles: Choice[];
+  organizations: Choice[];
+  organizationRoles: Choice[];
+}
+
+const keepMs = 5 * 60_000;
+const cache = new WeakMap<Api, { at: number; lists: Promise<Lists> }>();
+
+function lists(api: Api): Promise<Lists> {
+  const cached = cache.get(api);
+  if (cached && Date.now() - cached.at < keepMs) return cached.lists;
+  const loading = Promise.all([api.GET('/v1/roles'), api.GET('/v1/organizations'), api.GET('/v1/organization-roles')]).then(
+    ([roles, organizations, organizationRoles]) => ({ roles: roles.data!.data, organizations: organizations.data!.data, organizationRoles: organizationRoles.data!.data }),
+  );
+  // A failure is not kept: the next page asks again.
+  loading.catch(() => cache.delete(api));
+  cache.set(api, { at: Date.now(), lists: loading });
+  return loading;
+}
+
 export function useDirectory(): Directory {
   const { api } = useSession();
-  const roles = useLoad(async () => (await api.GET('/v1/roles')).data!.data, []);
-  const organizations = useLoad(async () => (await api.GET('/v1/organizations')).data!.data, []);
-  const organizationRoles = useLoad(async () => (await api.GET('/v1/organization-roles')).data!.data, []);
-  return {
-    roles: roles.value,
-    organizations: organizations.value,
-    organizationRoles: organizationRoles.value,
-    error: roles.error ?? organizations.error ?? organizationRoles.error,
-  };
+  const loaded = useLoad(() => lists(api), [api]);
+  return { ...loaded.value, error: loaded.error };
 }
 
 /** Names for ids, for showing an invitation's grants; an id the tenant no longer has stays as it is. */

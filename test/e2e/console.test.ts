@@ -254,6 +254,8 @@ describe.skipIf(!chromiumAvailable)('the admin console', () => {
     await ask('asks-no@example.com');
     const context = await browser.newContext({ bypassCSP: true });
     const page = await signedIn(context);
+    const directoryReads: string[] = [];
+    page.on('request', (request) => /\/v1\/(roles|organizations|organization-roles)$/.test(new URL(request.url()).pathname) && directoryReads.push(request.url()));
 
     // Act
     await page.getByRole('navigation', { name: 'Console' }).getByRole('link', { name: 'Access requests' }).click();
@@ -275,6 +277,8 @@ describe.skipIf(!chromiumAvailable)('the admin console', () => {
     const admin = client(stack.apiUrl, await adminToken(stack));
     const invited = (await admin.get('/v1/invitations?email=asks-yes@example.com')).body.data;
     expect(listFindings).toEqual([]);
+    // Every card and dialog shares one read of the tenant's lists (each costs a Logto call).
+    expect(directoryReads).toHaveLength(3);
     expect(invited).toHaveLength(1);
     expect(invited[0].roleIds).toEqual(['role-editor']);
     expect((await admin.get('/v1/access-requests?status=declined')).body.data.map((r: { email: string }) => r.email)).toContain('asks-no@example.com');
